@@ -1,0 +1,146 @@
+"""The rule catalog: one YAML file per rule in `rules/`, loaded and validated here.
+
+`lintmig rules`, `lintmig explain`, finding messages and help, and the SARIF rule list all
+read the catalog, so prose lives in one place.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+HOSTS = ("sql", "alembic", "django", "runner", "go", "ts", "rust")
+DIALECTS = ("postgres", "sqlite", "mysql")
+CLASSES = ("scale", "correctness")
+SEVERITIES = ("error", "warning")
+REQUIRED = ("code", "name", "class", "severity", "applies_to", "summary", "why", "use_instead", "examples")
+EXAMPLE_KEYS = {"dialect", "options"} | set(HOSTS)
+
+
+class CatalogError(ValueError):
+    """A rule file that does not follow the schema."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    klass: str  # scale | correctness
+    severity: str
+    applies_to: tuple[str, ...]
+    dialects: tuple[str, ...]
+    summary: str
+    why: str
+    use_instead: str
+    examples: dict[str, list[dict[str, Any]]]
+    source: str
+
+    @property
+    def help_uri(self) -> str:
+        return f"https://lintmig.invalid/rules/{self.code}-{self.name}"
+
+
+def rules_dir() -> Path:
+    here = Path(__file__).resolve().parent
+    # Installed wheel: lintmig/rules; checkout or editable install: ../rules.
+    for candidate in (here / "rules", here.parent / "rules"):
+        if candidate.is_dir():
+            return candidate
+    raise CatalogError(f"rule catalog not found next to {here}")
+
+
+def _text(data: dict, key: str, source: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise CatalogError(f"{source}: '{key}' must be a non-empty string")
+    return " ".join(value.split())
+
+
+def _examples(data: dict, source: str) -> dict[str, list[dict[str, Any]]]:
+    examples = data.get("examples")
+    if not isinstance(examples, dict) or set(examples) - {"bad", "good"} or "bad" not in examples:
+        raise CatalogError(f"{source}: 'examples' needs 'bad' (and may have 'good') lists")
+    out: dict[str, list[dict[str, Any]]] = {}
+    for verdict in ("bad", "good"):
+        items = examples.get(verdict) or []
+        if not isinstance(items, list) or (verdict == "bad" and not items):
+            raise CatalogError(f"{source}: examples.{verdict} must be a non-empty list")
+        for item in items:
+            if not isinstance(item, dict) or set(item) - EXAMPLE_KEYS:
+                raise CatalogError(f"{source}: examples.{verdict}: unknown keys in {item!r}")
+            hosts = [h for h in HOSTS if h in item]
+            if len(hosts) != 1 or not isinstance(item[hosts[0]], str):
+                raise CatalogError(f"{source}: each example names exactly one host format ({', '.join(HOSTS)})")
+            if item.get("dialect", "postgres") not in DIALECTS:
+                raise CatalogError(f"{source}: example dialect must be one of {DIALECTS}")
+        out[verdict] = items
+    return out
+
+
+def parse_rule(data: Any, source: str) -> Rule:
+    if not isinstance(data, dict):
+        raise CatalogError(f"{source}: a rule file holds a mapping")
+    missing = [k for k in REQUIRED if k not in data]
+    unknown = set(data) - set(REQUIRED) - {"dialects"}
+    if missing or unknown:
+        raise CatalogError(f"{source}: missing keys {missing}, unknown keys {sorted(unknown)}")
+    code, name = _text(data, "code", source), _text(data, "name", source)
+    if not (len(code) == 5 and code.startswith("LM") and code[2:].isdigit()):
+        raise CatalogError(f"{source}: code must look like LM123")
+    if not Path(source).name.startswith(f"{code}-{name}."):
+        raise CatalogError(f"{source}: file must be named {code}-{name}.yaml")
+    if data["class"] not in CLASSES or data["severity"] not in SEVERITIES:
+        raise CatalogError(f"{source}: class must be one of {CLASSES}, severity one of {SEVERITIES}")
+    dialects = data.get("dialects", list(DIALECTS))
+    applies = data["applies_to"]
+    if not isinstance(applies, list) or not applies or not all(isinstance(k, str) for k in applies):
+        raise CatalogError(f"{source}: applies_to must list operation kinds")
+    if not isinstance(dialects, list) or set(dialects) - set(DIALECTS):
+        raise CatalogError(f"{source}: dialects must be a subset of {DIALECTS}")
+    return Rule(
+        code=code,
+        name=name,
+        klass=data["class"],
+        severity=data["severity"],
+        applies_to=tuple(applies),
+        dialects=tuple(dialects),
+        summary=_text(data, "summary", source),
+        why=_text(data, "why", source),
+        use_instead=_text(data, "use_instead", source),
+        examples=_examples(data, source),
+        source=source,
+    )
+
+
+@functools.lru_cache(maxsize=None)
+def load() -> dict[str, Rule]:
+    """All rules by code, in code order."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    rules: dict[str, Rule] = {}
+    for path in sorted(rules_dir().glob("LM*.yaml")):
+        with open(path, encoding="utf-8") as fh:
+            rule = parse_rule(yaml.load(fh, Loader=loader), str(path))
+        if rule.code in rules:
+            raise CatalogError(f"{path}: duplicate code {rule.code}")
+        rules[rule.code] = rule
+    return rules
+
+
+def resolve(names: str | list[str]) -> list[str]:
+    """Rule codes for a comma-separated list (or list) of codes and names; unknown -> ValueError."""
+    if isinstance(names, str):
+        names = [n for n in names.split(",")]
+    by_name = {r.name: r.code for r in load().values()}
+    codes = []
+    for raw in names:
+        item = raw.strip()
+        if not item:
+            continue
+        code = item.upper() if item.upper() in load() else by_name.get(item.lower())
+        if code is None:
+            raise ValueError(f"unknown rule '{item}' (see `lintmig rules`)")
+        codes.append(code)
+    return codes

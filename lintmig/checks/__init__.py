@@ -1,0 +1,117 @@
+"""Checks: one small pure function per rule, registered by code.
+
+A check receives one operation (of a kind the rule's YAML `applies_to` lists, in a dialect
+it lists) and the facts of its migration, and yields `Hit`s. Message prose beyond the
+specific facts, the help text and the severity come from the catalog.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterator, Optional
+
+from ..model import Migration, Operation
+
+CHECKS: dict[str, Callable[[Operation, "MigrationFacts"], Iterator["Hit"]]] = {}
+
+
+@dataclass(slots=True)
+class Hit:
+    op: Operation
+    message: str
+    table: Optional[str] = None
+
+
+def check(code: str):
+    def register(fn):
+        CHECKS[code] = fn
+        return fn
+
+    return register
+
+
+class MigrationFacts:
+    """The facts one check may ask about: its migration, the change, the configuration."""
+
+    def __init__(self, change, migration: Migration, flagged: Optional[set[int]] = None):
+        self.change = change
+        self.migration = migration
+        self.config = change.config
+        self.flagged = flagged if flagged is not None else set()
+
+    @property
+    def dialect(self) -> str:
+        return self.migration.dialect
+
+    def is_new_table(self, table: Optional[str], op: Operation) -> bool:
+        return self.change.is_new_table(table, op)
+
+    def table_of_index(self, name: Optional[str]) -> Optional[str]:
+        return self.change.index_tables.get(name or "")
+
+    def before(self, op: Operation) -> list[Operation]:
+        pos = self.change.position(op)
+        return [o for o in self.migration.operations if self.change.position(o) < pos]
+
+    def after(self, op: Operation) -> list[Operation]:
+        pos = self.change.position(op)
+        return [o for o in self.migration.operations if self.change.position(o) > pos]
+
+    def same_transaction(self, op: Operation) -> list[Operation]:
+        if op.txn is None:
+            return []
+        return [o for o in self.migration.operations if o is not op and o.txn == op.txn]
+
+
+def at_scale(op: Operation, facts: MigrationFacts, table: Optional[str] = None) -> bool:
+    """Whether size matters: the table is not new in this change and not declared small."""
+    table = table if table is not None else op.table
+    if facts.is_new_table(table, op):
+        return False
+    return table not in (getattr(facts.config, "small_tables", None) or ())
+
+
+def unbounded_reason(op: Operation, facts: MigrationFacts) -> Optional[str]:
+    """Why a data change is unbounded (None when it is bounded), as DESIGN.md defines it."""
+    args = op.args
+    if args.get("via_runner"):
+        return None
+    batched = args.get("limit") or args.get("batch_subquery")
+    if op.in_loop and (batched or _key_bound(op, facts)):
+        return None
+    if op.in_loop and args.get("row_by_row"):
+        return "it changes rows one at a time in a loop over the whole table, in one transaction"
+    if batched:
+        return "a single LIMIT-ed statement changes one batch and silently leaves the rest of the table"
+    bounds = args.get("bounds")
+    if bounds is None:
+        return "it has no WHERE clause: every row of the table"
+    if _key_bound(op, facts):
+        return None
+    keys = " or ".join("(" + ", ".join(k) + ")" for k in facts.change.table_keys(op.table))
+    if args.get("joined"):
+        return f"its WHERE joins to another table and bounds nothing on the key {keys}"
+    return f"its WHERE does not bound the table's key {keys} with values: every matching row"
+
+
+def _key_bound(op: Operation, facts: MigrationFacts) -> bool:
+    bounds = op.args.get("bounds")
+    if not bounds:
+        return False
+    keys = facts.change.table_keys(op.table)
+    return all(any(set(key) <= set(cols) for key in keys) for cols in bounds)
+
+
+def name(op: Operation) -> str:
+    return op.table or "the table"
+
+
+from . import (  # noqa: E402  (registration happens on import)
+    lm001_parse_error, lm004_unanalyzable_sql, lm101_non_concurrent_index, lm102_sync_index_build,
+    lm103_non_concurrent_index_drop, lm104_table_rewrite_command, lm111_alter_column_type,
+    lm112_add_column_rewrite, lm113_add_column_not_null, lm114_set_not_null,
+    lm115_constraint_not_valid, lm116_add_unique_constraint, lm117_table_rebuild,
+    lm118_strict_unreviewed_change, lm119_validate_in_same_transaction, lm301_unbounded_update,
+    lm302_unbounded_delete, lm303_backfill_with_ddl, lm401_not_in_transaction_block,
+    lm402_missing_lock_timeout, lm403_statement_timeout_blocks_concurrent,
+    lm404_non_idempotent_outside_transaction, lm405_concurrent_index_retry,
+)

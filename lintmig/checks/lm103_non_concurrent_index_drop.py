@@ -1,0 +1,12 @@
+from . import Hit, at_scale, check
+
+
+@check("LM103")
+def non_concurrent_index_drop(op, facts):
+    if op.args.get("concurrently"):
+        return
+    table = op.table or facts.table_of_index(op.args.get("name"))
+    if table and not at_scale(op, facts, table):
+        return
+    on = f" on {table}" if table else ""
+    yield Hit(op, f"DROP INDEX {op.args.get('name') or ''}{on} without CONCURRENTLY takes an ACCESS EXCLUSIVE lock", table)

@@ -1,0 +1,40 @@
+from . import Hit, at_scale, check, name
+
+_CHEAP_HINT = ("cheap only if it is binary-coercible: varchar(n) to a longer varchar or to text, "
+               "numeric(p,s) to a larger precision with the same scale; say the old type to let lintmig tell")
+
+
+def _cheap(old, new, dialect):
+    """Whether changing `old` to `new` keeps the stored bytes (no rewrite)."""
+    (ob, op_), (nb, np_) = old, new
+    if (ob, op_) == (nb, np_):
+        return True
+    if dialect == "mysql":
+        if ob == nb == "varchar" and op_ and np_ and np_[0] >= op_[0]:
+            return (op_[0] * 4 < 256) == (np_[0] * 4 < 256)
+        return False
+    text_like = {"varchar", "text"}
+    if ob in text_like and nb in text_like:
+        return nb == "text" or not np_ or (ob == "varchar" and op_ and np_[0] >= op_[0])
+    if ob == nb == "numeric":
+        return not np_ or (op_ and len(np_) == len(op_) and np_[0] >= op_[0] and np_[1:] == op_[1:])
+    if ob == nb == "varbinary" or (ob, nb) == ("cidr", "inet"):
+        return True
+    return False
+
+
+@check("LM111")
+def alter_column_type(op, facts):
+    if not at_scale(op, facts):
+        return
+    args = op.args
+    new, old = args.get("new_type"), args.get("old_type")
+    column = args.get("column") or "a column"
+    target = f"{new[0]}({', '.join(map(str, new[1]))})" if new and new[1] else (new[0] if new else "another type")
+    if args.get("using"):
+        yield Hit(op, f"changing {name(op)}.{column} to {target} with USING rewrites the whole table")
+    elif old is None:
+        yield Hit(op, f"changing {name(op)}.{column} to {target} rewrites the table unless the old type allows it: {_CHEAP_HINT}")
+    elif not _cheap(tuple(old), tuple(new), facts.dialect):
+        verb = "copies" if facts.dialect == "mysql" else "rewrites"
+        yield Hit(op, f"changing {name(op)}.{column} from {old[0]} to {target} {verb} the whole table")

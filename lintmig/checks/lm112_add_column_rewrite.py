@@ -1,0 +1,32 @@
+from . import Hit, at_scale, check, name
+
+
+def _mysql_version(config):
+    raw = str(getattr(config, "mysql_version", "8.0"))
+    parts = [int(p) for p in raw.split(".") if p.isdigit()]
+    return tuple(parts + [0] * (3 - len(parts)))
+
+
+@check("LM112")
+def add_column_rewrite(op, facts):
+    if not at_scale(op, facts):
+        return
+    args = op.args
+    column = f"{name(op)}.{args.get('column')}"
+    if facts.dialect == "mysql":
+        version = _mysql_version(facts.config)
+        if args.get("algorithm") in ("copy", "inplace"):
+            yield Hit(op, f"adding {column} with ALGORITHM={args['algorithm'].upper()} rebuilds the table")
+        elif version < (8, 0, 12):
+            yield Hit(op, f"MySQL {'.'.join(map(str, version))} rebuilds the table to add {column} (instant ADD COLUMN needs 8.0.12)")
+        elif version < (8, 0, 29) and args.get("position") in ("first", "after"):
+            yield Hit(op, f"adding {column} with FIRST/AFTER rebuilds the table before MySQL 8.0.29")
+        return
+    vol, func = args.get("default_volatility"), args.get("default_func")
+    pg = int(getattr(facts.config, "postgres_version", 15))
+    if args.get("has_default") and pg < 11:
+        yield Hit(op, f"before PostgreSQL 11 adding {column} with a default rewrites the whole table")
+    elif vol == "volatile":
+        yield Hit(op, f"adding {column} with the volatile default {func} computes it for every row: a full table rewrite")
+    elif vol == "unknown":
+        yield Hit(op, f"adding {column} with default {func}: lintmig does not know this function and counts it as volatile, which rewrites the whole table")

@@ -1,0 +1,20 @@
+from . import Hit, at_scale, check
+
+
+@check("LM117")
+def table_rebuild(op, facts):
+    if op.kind == "batch_alter":
+        if op.args.get("recreate") and at_scale(op, facts):
+            yield Hit(op, f"batch mode recreates {op.table}: it copies every row into a new table and swaps it in ({op.args.get('why', '')})".rstrip(" ()"))
+        return
+    # insert_select: INSERT INTO new SELECT FROM old, then old is dropped and new renamed to it.
+    if not facts.is_new_table(op.table, op):
+        return
+    later = facts.after(op)
+    for source in op.args.get("sources") or []:
+        if not at_scale(op, facts, source):
+            continue
+        swapped = any(o.kind == "drop_table" and o.table == source for o in later) or any(
+            o.kind == "rename_table" and o.args.get("new_name") == source for o in later)
+        if swapped:
+            yield Hit(op, f"copy-and-swap rebuild of existing table {source}: every row is copied into {op.table} while writes wait", source)

@@ -1,0 +1,19 @@
+from ..facts import DDL_KINDS
+from . import Hit, at_scale, check, name, unbounded_reason
+
+
+@check("LM303")
+def backfill_with_ddl(op, facts):
+    if not at_scale(op, facts):
+        return
+    if op.kind != "insert_select" and not unbounded_reason(op, facts):
+        return
+    for other in facts.same_transaction(op):
+        if other.kind in DDL_KINDS and (other.table or facts.table_of_index(other.args.get("name"))):
+            table = other.table or facts.table_of_index(other.args.get("name"))
+            if facts.is_new_table(table, other):
+                continue
+            verb = {"update": "UPDATE of", "delete": "DELETE from", "insert_select": "INSERT into"}[op.kind]
+            yield Hit(op, f"{verb} {name(op)} runs in the same transaction as {other.kind.replace('_', ' ')} on {table} "
+                          f"(line {other.span.line}): that lock is held through the whole data change")
+            return

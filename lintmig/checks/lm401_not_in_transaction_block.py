@@ -1,0 +1,31 @@
+from . import Hit, check
+
+_WHAT = {
+    "create_index": "CREATE INDEX CONCURRENTLY", "drop_index": "DROP INDEX CONCURRENTLY",
+    "reindex": "REINDEX CONCURRENTLY", "detach_partition": "DETACH PARTITION CONCURRENTLY",
+}
+
+
+@check("LM401")
+def not_in_transaction_block(op, facts):
+    if op.txn is None:
+        return
+    if op.kind == "vacuum":
+        what = "VACUUM"
+    elif op.kind == "alter_type_add_value":
+        if int(getattr(facts.config, "postgres_version", 15)) >= 12:
+            return
+        what = "ALTER TYPE ... ADD VALUE (before PostgreSQL 12)"
+    elif op.kind in _WHAT and op.args.get("concurrently"):
+        what = _WHAT[op.kind]
+    else:
+        return
+    if op.args.get("in_do_block"):
+        where = "a DO block, which is one transaction"
+    elif op.args.get("multi_statement"):
+        where = "a multi-statement query string, which is one implicit transaction"
+    elif op.txn == "file":
+        where = "the transaction the migration tool wraps around the file"
+    else:
+        where = "an explicit transaction"
+    yield Hit(op, f"{what} cannot run inside a transaction block, and here it runs inside {where}")

@@ -1,0 +1,18 @@
+from . import Hit, check
+
+_GUARD = {
+    "create_table": "if_not_exists", "add_column": "if_not_exists", "drop_column": "if_exists",
+    "drop_table": "if_exists", "drop_index": "if_exists", "drop_constraint": "if_exists",
+}
+
+
+@check("LM404")
+def non_idempotent_outside_transaction(op, facts):
+    if not op.deliberate_no_txn or op.args.get("in_do_block"):
+        return
+    guard = _GUARD.get(op.kind)
+    if guard and op.args.get(guard):
+        return
+    what = op.kind.replace("_", " ")
+    fix = "IF EXISTS" if guard == "if_exists" else "IF NOT EXISTS" if guard else "a guard on the catalog"
+    yield Hit(op, f"{what} runs outside a transaction on purpose but cannot be re-run after a failure: add {fix}")

@@ -1,0 +1,152 @@
+"""The `lintmig` command: thin wiring from flags to the engine and the reporters."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Optional
+
+from . import __version__
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # usage errors: exit 2 with a short message, never a traceback
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"lintmig: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="lintmig", description="A static pre-merge linter for database migrations.")
+    parser.add_argument("--version", action="version", version=f"lintmig {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    check = sub.add_parser("check", help="lint migration files")
+    check.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to lint whole")
+    check.add_argument("--dialect", choices=["postgres", "sqlite", "mysql"])
+    check.add_argument("--postgres-version", type=int, metavar="N")
+    check.add_argument("--mysql-version", metavar="X.Y[.Z]")
+    check.add_argument("--mode", choices=["smart", "strict"])
+    check.add_argument("--sql-transaction", choices=["none", "per_file"])
+    check.add_argument("--lint-downgrade", action="store_true", default=None, help="also lint down sections")
+    check.add_argument("--select", metavar="CODES", help="only these rules (codes or names, comma separated)")
+    check.add_argument("--ignore", metavar="CODES", help="skip these rules (codes or names, comma separated)")
+    check.add_argument("--format", choices=["text", "json"], default="text")
+    check.add_argument("--fail-on", choices=["error", "warning"])
+    check.add_argument("--no-cache", action="store_true", help="do not read or write the extraction cache")
+
+    rules = sub.add_parser("rules", help="list the rule catalog")
+    rules.add_argument("--format", choices=["text", "json"], default="text")
+
+    explain = sub.add_parser("explain", help="explain one rule: why, what to write instead, examples")
+    explain.add_argument("rule", metavar="CODE_OR_NAME")
+    return parser
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    from .config import UsageError
+
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "check":
+            return _check(args)
+        if args.command == "rules":
+            return _rules(args)
+        if args.command == "explain":
+            return _explain(args)
+        build_parser().print_help()
+        return EXIT_USAGE
+    except UsageError as err:
+        print(f"lintmig: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
+
+
+def _config_from_flags(args):
+    from . import catalog
+    from .config import Config, UsageError
+
+    config = Config()
+    for key in ("dialect", "postgres_version", "mysql_version", "mode", "sql_transaction", "lint_downgrade", "fail_on"):
+        value = getattr(args, key, None)
+        if value is not None:
+            setattr(config, key, value)
+    try:
+        if args.select:
+            config.select = catalog.resolve(args.select)
+        if args.ignore:
+            config.ignore = catalog.resolve(args.ignore)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    if args.no_cache:
+        config.cache = False
+    return config.validate()
+
+
+def _check(args) -> int:
+    from .config import UsageError
+    from .engine import lint_paths
+    from .report import render
+
+    config = _config_from_flags(args)
+    if not args.paths:
+        raise UsageError("name the migration files or folders to lint (diff mode against git comes in a later release)")
+    result = lint_paths(args.paths, config)
+    color = args.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    sys.stdout.write(render(args.format, result, color=color))
+    return EXIT_FINDINGS if result.failed(config.fail_on) else EXIT_OK
+
+
+def _rules(args) -> int:
+    from . import catalog
+
+    rules = catalog.load().values()
+    if args.format == "json":
+        import json
+
+        doc = [{"code": r.code, "name": r.name, "class": r.klass, "severity": r.severity,
+                "dialects": list(r.dialects), "summary": r.summary} for r in rules]
+        print(json.dumps(doc, indent=2))
+        return EXIT_OK
+    for r in rules:
+        print(f"{r.code}  {r.name:<38} {r.klass:<11} {r.severity:<7}  {r.summary}")
+    return EXIT_OK
+
+
+def _explain(args) -> int:
+    import textwrap
+
+    from . import catalog
+    from .config import UsageError
+
+    try:
+        (code,) = catalog.resolve(args.rule) or [None]
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    if code is None:
+        raise UsageError("name a rule, e.g. `lintmig explain LM101`")
+    r = catalog.load()[code]
+    wrap = lambda text: textwrap.fill(text, width=88, initial_indent="  ", subsequent_indent="  ")  # noqa: E731
+    out = [f"{r.code} {r.name} ({r.klass}, {r.severity}; {', '.join(r.dialects)})", "", r.summary, "",
+           "Why:", wrap(r.why), "", "Use instead:", wrap(r.use_instead)]
+    for verdict, title in (("bad", "Flagged"), ("good", "Not flagged")):
+        items = r.examples.get(verdict) or []
+        if items:
+            out += ["", f"{title}:"]
+        for item in items:
+            host = next(h for h in catalog.HOSTS if h in item)
+            label = f"{host}, {item.get('dialect', 'postgres')}"
+            if item.get("options"):
+                label += ", " + ", ".join(f"{k}={v}" for k, v in item["options"].items())
+            out.append(f"  [{label}]")
+            out += ["    " + line for line in item[host].rstrip().splitlines()]
+    print("\n".join(out))
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

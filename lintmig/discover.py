@@ -1,0 +1,52 @@
+"""Which files a run reads.
+
+Paths named on the command line are always read: a named file whatever its name, a
+named folder every recognisable migration under it. (Diff mode, through git, is a later
+issue.)
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from .config import Config, UsageError
+
+_SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".lintmig_cache"}
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(path: str) -> tuple:
+    """Order migration files as their tools do: 2_x before 10_x."""
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in _DIGITS.split(path))
+
+
+def is_down_file(path: str) -> bool:
+    return path.endswith((".down.sql", "_down.sql"))
+
+
+def recognised(path: str, config: Config) -> bool:
+    """A file under a named folder counts when its front end exists and it is not a down file."""
+    if path.endswith(".sql"):
+        return config.lint_downgrade or not is_down_file(path)
+    return False
+
+
+def paths_to_files(paths: list[str], config: Config) -> list[str]:
+    files: list[str] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for root, dirs, names in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
+                for name in names:
+                    full = os.path.join(root, name)
+                    if recognised(full, config):
+                        files.append(full)
+        elif path.exists():
+            files.append(raw)
+        else:
+            raise UsageError(f"{raw}: no such file or directory")
+    seen: set[str] = set()
+    unique = [f for f in files if not (f in seen or seen.add(f))]
+    return sorted(unique, key=natural_key)

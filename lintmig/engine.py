@@ -1,0 +1,138 @@
+"""discover -> extract -> checks -> suppress -> diff filter -> sort.
+
+The engine owns the order of the pipeline and nothing else: front ends read files,
+checks decide, reporters render.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Optional
+
+from . import catalog
+from .cache import ExtractCache, open_cache
+from .config import Config
+from .discover import natural_key, paths_to_files
+from .extract import extract_file
+from .model import Finding, Migration
+
+# Below this many files to parse, a process pool costs more than it saves.
+_POOL_MIN_FILES = 24
+
+
+@dataclass
+class Result:
+    findings: list[Finding]
+    files_scanned: int
+
+    def failed(self, fail_on: str) -> bool:
+        levels = ("error",) if fail_on == "error" else ("error", "warning")
+        return any(f.suppressed is None and f.severity in levels for f in self.findings)
+
+
+def lint_paths(paths: list[str], config: Config) -> Result:
+    files = paths_to_files(paths, config)
+    migrations = extract_all(files, config)
+    return Result(check_all(migrations, config), len(files))
+
+
+def _read(path: str) -> bytes | OSError:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError as err:
+        return err
+
+
+def _extract_job(job: tuple[str, bytes, Config]) -> Migration:
+    path, data, config = job
+    return extract_file(path, data, config)
+
+
+def extract_all(files: list[str], config: Config) -> list[Migration]:
+    cache: Optional[ExtractCache] = open_cache(config.cache, config.extraction_key())
+    results: dict[str, Migration] = {}
+    todo: list[tuple[str, bytes, str]] = []
+    for path in files:
+        data = _read(path)
+        if isinstance(data, OSError):
+            from .extract import unreadable
+
+            results[path] = unreadable(path, config.dialect, f"cannot read: {data.strerror or data}")
+            continue
+        key = ExtractCache.key(data) if cache else ""
+        hit = cache.get(key) if cache else None
+        if hit is not None:
+            hit.path = path
+            results[path] = hit
+        else:
+            todo.append((path, data, key))
+    for (path, _, key), migration in zip(todo, _extract_many(todo, config)):
+        results[path] = migration
+        if cache and migration.host != "unknown":
+            cache.put(key, migration)
+    if cache:
+        cache.save()
+    return [results[p] for p in files]
+
+
+def _extract_many(todo: list[tuple[str, bytes, str]], config: Config) -> list[Migration]:
+    jobs = [(path, data, config) for path, data, _ in todo]
+    workers = min(os.cpu_count() or 1, 8)
+    if len(jobs) < _POOL_MIN_FILES or workers < 2:
+        return [_extract_job(j) for j in jobs]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    import sqlglot  # noqa: F401  (imported once here, shared by forked workers)
+
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:
+        context = None
+    chunk = max(1, len(jobs) // (workers * 8))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        return list(pool.map(_extract_job, jobs, chunksize=chunk))
+
+
+def check_all(migrations: list[Migration], config: Config) -> list[Finding]:
+    from .checks import CHECKS, Hit, MigrationFacts
+    from .facts import ChangeFacts
+
+    rules = catalog.load()
+    ordered = sorted(migrations, key=lambda m: natural_key(m.path))
+    change = ChangeFacts(ordered, config)
+    by_kind: dict[str, list] = {}
+    strict_rule = None
+    for code, rule in rules.items():
+        if not config.enabled(code) or code not in CHECKS:
+            continue
+        if code == "LM118":
+            strict_rule = rule
+            continue
+        for kind in rule.applies_to:
+            by_kind.setdefault(kind, []).append((rule, CHECKS[code]))
+    findings: list[Finding] = []
+    for mig in ordered:
+        facts = MigrationFacts(change, mig)
+        for op in mig.operations:
+            for rule, fn in by_kind.get(op.kind, ()):
+                if mig.dialect in rule.dialects:
+                    for hit in fn(op, facts):
+                        findings.append(_finding(rule, hit, mig))
+                        facts.flagged.add(id(hit.op))
+        if strict_rule is not None and config.mode == "strict":
+            fn = CHECKS[strict_rule.code]
+            for op in mig.operations:
+                if op.kind in strict_rule.applies_to:
+                    findings.extend(_finding(strict_rule, hit, mig) for hit in fn(op, facts))
+    findings.sort(key=Finding.sort_key)
+    return findings
+
+
+def _finding(rule: catalog.Rule, hit, mig: Migration) -> Finding:
+    op = hit.op
+    return Finding(
+        code=rule.code, name=rule.name, severity=rule.severity, path=mig.path, span=op.span,
+        message=hit.message, help=rule.use_instead, table=hit.table or op.table, anchor=op.anchor,
+    )

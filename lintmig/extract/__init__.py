@@ -1,0 +1,43 @@
+"""Front ends: one per host format, each turning a file into a `Migration`.
+
+`extract_file` picks the front end by path and content, and never lets a front end's
+failure escape: an unreadable or unparseable file is a `parse_error` operation (LM001).
+"""
+from __future__ import annotations
+
+from ..config import Config
+from ..model import Migration, Operation, Span
+
+
+def decode(data: bytes) -> str:
+    """The text of a migration file; ValueError when it is binary or not UTF-8."""
+    if b"\x00" in data[:8192]:
+        raise ValueError("binary file (it contains NUL bytes)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ValueError(f"not UTF-8 text (byte {err.start}: {err.reason})") from None
+
+
+def unreadable(path: str, dialect: str, reason: str, line: int = 1) -> Migration:
+    op = Operation("parse_error", None, Span(line, 1, line, 1), {"reason": reason}, anchor=line)
+    return Migration(path=path, host="unknown", dialect=dialect, operations=[op])
+
+
+def extract_text(path: str, text: str, config: Config) -> Migration:
+    from .sql import extract_sql_file
+
+    return extract_sql_file(path, text, config.dialect, config.sql_transaction, config.lint_downgrade)
+
+
+def extract_file(path: str, data: bytes, config: Config) -> Migration:
+    try:
+        text = decode(data)
+    except ValueError as err:
+        return unreadable(path, config.dialect, str(err))
+    try:
+        return extract_text(path, text, config)
+    except RecursionError:
+        return unreadable(path, config.dialect, "too deeply nested to read")
+    except Exception as err:  # a front end bug must not hide the other files' findings
+        return unreadable(path, config.dialect, f"lintmig failed to read this file ({type(err).__name__}: {err}); please report it")

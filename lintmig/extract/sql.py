@@ -1,0 +1,223 @@
+"""The SQL front end: a SQL text (a file, or a string held by another host) -> Operations.
+
+It splits statements, reads each one (sql_statement), looks inside DO blocks, keeps only
+the up section of goose and dbmate files, and assigns every operation the transaction it
+runs in. Positions are mapped through `locate`, so SQL held in a Python or Go string
+reports at the host file's lines.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from ..model import Comment, Migration, Operation, Span
+from .sql_split import SplitError, split
+
+Locate = Callable[[int], tuple[int, int]]
+
+_TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
+_DOLLAR_BODY = re.compile(r"(\$[A-Za-z_0-9]*\$)(.*)\1", re.S)
+_PLPGSQL_START = {"UPDATE", "DELETE", "INSERT", "ALTER", "CREATE", "DROP", "TRUNCATE", "LOCK", "REINDEX",
+                  "VACUUM", "CLUSTER", "SET", "RESET", "WITH", "COMMIT", "ROLLBACK", "REFRESH"}
+_PLPGSQL_BOUNDARY = {"", "BEGIN", "THEN", "ELSE", "LOOP", ">>", "DECLARE"}
+
+
+def line_locator(text: str, line0: int = 1, col0: int = 1) -> Locate:
+    """Map an offset in `text` to a 1-based (line, column), text starting at (line0, col0)."""
+    starts = [0]
+    pos = text.find("\n")
+    while pos >= 0:
+        starts.append(pos + 1)
+        pos = text.find("\n", pos + 1)
+
+    def locate(offset: int) -> tuple[int, int]:
+        i = bisect.bisect_right(starts, offset) - 1
+        col = offset - starts[i] + 1
+        return (line0 + i, col + (col0 - 1 if i == 0 else 0))
+
+    return locate
+
+
+def fill_templates(text: str) -> str:
+    """`{{ x }}` -> an identifier of the same length (a placeholder); `{% ... %}` -> blanks."""
+    if "{{" not in text and "{%" not in text:
+        return text
+
+    def repl(m: re.Match) -> str:
+        raw = m.group()
+        if raw.startswith("{%"):
+            return re.sub(r"[^\n]", " ", raw)
+        body = re.sub(r"[^\n]", "_", raw[3:])
+        return "tpl" + body
+
+    return _TEMPLATE.sub(repl, text)
+
+
+@dataclass
+class SqlRead:
+    operations: list[Operation] = field(default_factory=list)
+    comments: list[Comment] = field(default_factory=list)
+    directives: set[str] = field(default_factory=set)
+    first_statement_line: int = 0
+
+
+def read_sql(text: str, dialect: str, locate: Locate, *, lint_down: bool = False) -> SqlRead:
+    """Operations and comments of a SQL text, positions mapped through `locate`."""
+    from .sql_statement import statement_ops  # imports sqlglot: only when SQL is read
+
+    text = fill_templates(text)
+    out = SqlRead()
+    try:
+        statements, comments = split(text, dialect)
+    except SplitError as err:
+        line, col = locate(err.offset)
+        span = Span(line, col, line, col)
+        out.operations.append(Operation("parse_error", None, span, {"reason": str(err)}, anchor=line))
+        return out
+    sections: list[tuple[int, bool]] = []  # (offset, is_up)
+    for c in comments:
+        body = text[c.start:c.end]
+        (sl, _), (el, _) = locate(c.start), locate(max(c.start, c.end - 1))
+        out.comments.append(Comment(sl, el, body))
+        marker = body.lstrip("-#/* ").lower()
+        if marker.startswith(("+goose up", "migrate:up")):
+            sections.append((c.start, True))
+        elif marker.startswith(("+goose down", "migrate:down")):
+            sections.append((c.start, False))
+        if marker.startswith("+goose no transaction") or (marker.startswith("migrate:up") and "transaction:false" in marker.replace(" ", "")):
+            out.directives.add("no_transaction")
+        if marker.startswith("morph:nontransactional"):
+            out.directives.add("no_transaction")
+        if marker.startswith(("+goose ", "migrate:")):
+            out.directives.add("tool")
+    for piece in statements:
+        if not lint_down and not _is_up(sections, piece.start):
+            continue
+        if not out.first_statement_line:
+            out.first_statement_line = locate(piece.start)[0]
+        _read_statement(text, piece.start, piece.end, dialect, locate, out.operations, in_loop=False)
+    return out
+
+
+def _is_up(sections: list[tuple[int, bool]], offset: int) -> bool:
+    state = True
+    for start, is_up in sections:
+        if start > offset:
+            break
+        state = is_up
+    return state
+
+
+def _span(locate: Locate, start: int, end: int) -> Span:
+    (line, col), (end_line, end_col) = locate(start), locate(max(start, end - 1))
+    return Span(line, col, end_line, end_col)
+
+
+def _read_statement(text: str, start: int, end: int, dialect: str, locate: Locate,
+                    ops: list[Operation], in_loop: bool, anchor: Optional[int] = None) -> None:
+    from .sql_statement import statement_ops
+
+    sql = text[start:end]
+    span = _span(locate, start, end)
+    anchor = anchor or span.line
+    excerpt = " ".join(sql.split())[:200]
+    for kind, table, args in statement_ops(sql, dialect):
+        if kind == "do_block":
+            _read_do_block(text, start, end, dialect, locate, ops, anchor)
+            continue
+        ops.append(Operation(kind, table, span, args, anchor=anchor, text=excerpt, in_loop=in_loop))
+
+
+def _read_do_block(text: str, start: int, end: int, dialect: str, locate: Locate,
+                   ops: list[Operation], anchor: int) -> None:
+    """A DO block runs at migration time, as one transaction: read the statements inside."""
+    from .sql_classify import tokenize
+
+    m = _DOLLAR_BODY.search(text, start, end)
+    if not m:
+        span = _span(locate, start, end)
+        ops.append(Operation("unanalyzable", None, span, {"reason": "DO block body is not dollar-quoted"}, anchor=anchor))
+        return
+    body_start, body = m.start(2), m.group(2)
+    first = len(ops)
+    try:
+        pieces, _ = split(body, "postgres")
+    except SplitError:
+        pieces = []
+    loop_depth = 0
+    for piece in pieces:
+        words_tokens = tokenize(body[piece.start:piece.end], "postgres")
+        words = [t.text.upper() for t in words_tokens]
+        for i, word in enumerate(words):
+            prev = words[i - 1] if i else ""
+            if word == "LOOP" and prev != "END":
+                loop_depth += 1
+            elif word == "LOOP" and prev == "END":
+                loop_depth = max(0, loop_depth - 1)
+            if word in _PLPGSQL_START and prev in _PLPGSQL_BOUNDARY:
+                s = body_start + piece.start + words_tokens[i].start
+                _read_statement(text, s, body_start + piece.end, dialect, locate, ops, loop_depth > 0, anchor)
+                break
+            if word == "EXECUTE" and prev in _PLPGSQL_BOUNDARY:
+                nxt = words_tokens[i + 1] if i + 1 < len(words_tokens) else None
+                if nxt is not None and nxt.token_type.name == "STRING" and i + 2 == len(words_tokens):
+                    s = body_start + piece.start + nxt.start + 1
+                    _read_statement(text, s, body_start + piece.start + nxt.end, dialect, locate, ops, loop_depth > 0, anchor)
+                else:
+                    span = _span(locate, body_start + piece.start, body_start + piece.end)
+                    ops.append(Operation("unanalyzable", None, span,
+                                         {"reason": "dynamic SQL (EXECUTE of a built string) in a DO block"}, anchor=anchor))
+                break
+    for op in ops[first:]:
+        op.args = {**op.args, "in_do_block": True}
+
+
+def assign_transactions(ops: list[Operation], dialect: str, implicit: Optional[str], deliberate: bool,
+                        prefix: str = "") -> None:
+    """Give every operation the transaction it runs in.
+
+    Explicit BEGIN/COMMIT always count; outside them an operation runs in `implicit` (a
+    label such as "file" when the tool wraps the file, or None when statements run one by
+    one). MySQL commits implicitly around every DDL statement; a DO block is atomic.
+    """
+    from ..facts import DDL_KINDS
+
+    explicit: Optional[str] = None
+    count = 0
+    do_label: Optional[str] = None
+    last_do_anchor = -1
+    for op in ops:
+        if op.kind == "transaction":
+            action = op.args.get("action")
+            if action == "begin":
+                count += 1
+                explicit = f"{prefix}tx{count}"
+            else:
+                explicit = None
+            op.txn = explicit
+            continue
+        txn = explicit or implicit
+        if op.args.get("in_do_block") and txn is None:
+            if op.anchor != last_do_anchor:
+                count += 1
+                do_label, last_do_anchor = f"{prefix}do{count}", op.anchor
+            txn = do_label
+        if dialect == "mysql" and op.kind in DDL_KINDS:
+            explicit, txn = None, None
+        op.txn = txn
+        op.deliberate_no_txn = deliberate and txn is None
+
+
+def extract_sql_file(path: str, text: str, dialect: str, sql_transaction: str = "none",
+                     lint_down: bool = False) -> Migration:
+    locate = line_locator(text)
+    read = read_sql(text, dialect, locate, lint_down=lint_down)
+    no_txn = "no_transaction" in read.directives
+    # goose and dbmate wrap each file in a transaction unless told not to.
+    mode = "none" if no_txn else ("per_file" if "tool" in read.directives else sql_transaction)
+    assign_transactions(read.operations, dialect, "file" if mode == "per_file" else None, deliberate=no_txn)
+    header_end = (read.first_statement_line - 1) if read.first_statement_line else text.count("\n") + 1
+    return Migration(path=path, host="sql", dialect=dialect, operations=read.operations,
+                     comments=read.comments, header_end=header_end)

@@ -1,0 +1,383 @@
+"""Token-level reading of statements sqlglot falls back on, raises on, or misreads.
+
+sqlglot turns many migration statements into an opaque `exp.Command` (REINDEX, VACUUM,
+LOCK, DO, VALIDATE CONSTRAINT, ...), raises on others (`CREATE INDEX ... ON ONLY`,
+`CLUSTER t USING i`, `START TRANSACTION ISOLATION LEVEL ...`) and misreads a few
+(`CLUSTER t` as an alias). These are read here from sqlglot's own tokens, so comments
+and string contents never count as words.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import sqlglot
+from sqlglot.tokens import Token, TokenType
+
+RawOp = tuple[str, Optional[str], dict[str, Any]]
+
+# Statements whose first word sends them here before sqlglot is asked.
+FIRST_WORDS = {
+    "REINDEX", "VACUUM", "CLUSTER", "LOCK", "DO", "ANALYZE", "REFRESH", "OPTIMIZE", "RENAME",
+    "RESET", "START", "BEGIN", "END", "ABORT", "SAVEPOINT", "RELEASE", "CHECKPOINT", "DISCARD",
+    "GRANT", "REVOKE", "COMMENT", "PRAGMA", "CALL", "EXPLAIN", "SHOW", "USE", "NOTIFY", "LISTEN",
+    "SECURITY", "COPY", "ROLLBACK", "COMMIT", "DEALLOCATE", "PREPARE", "EXECUTE",
+    "UNLISTEN", "LOAD", "ATTACH", "DETACH",
+}
+# Words that make an unreadable statement worth a warning rather than a shrug.
+CHANGE_WORDS = {
+    "CREATE", "ALTER", "DROP", "UPDATE", "DELETE", "INSERT", "TRUNCATE", "REINDEX", "CLUSTER",
+    "VACUUM", "LOCK", "RENAME", "MERGE", "UPSERT", "REPLACE", "OPTIMIZE", "REFRESH",
+}
+# Statements that do nothing lintmig judges.
+HARMLESS = {
+    "ANALYZE", "GRANT", "REVOKE", "COMMENT", "PRAGMA", "CALL", "EXPLAIN", "SHOW", "USE", "NOTIFY",
+    "LISTEN", "UNLISTEN", "SECURITY", "CHECKPOINT", "DISCARD", "SAVEPOINT", "RELEASE", "COPY",
+    "DEALLOCATE", "PREPARE", "EXECUTE", "SELECT", "VALUES", "LOAD", "ATTACH", "DETACH",
+}
+_NAME_TYPES = {TokenType.VAR, TokenType.IDENTIFIER}
+_COMMANDS = {TokenType.COMMAND, TokenType.LOCK, TokenType.RENAME, TokenType.SHOW, TokenType.EXECUTE, TokenType.FETCH, TokenType.REPLACE}
+_HARMLESS_CREATE = {
+    "EXTENSION", "SCHEMA", "ROLE", "USER", "SEQUENCE", "TYPE", "DOMAIN", "VIEW", "COLLATION",
+    "POLICY", "PUBLICATION", "SUBSCRIPTION", "SERVER", "CAST", "OPERATOR", "AGGREGATE",
+    "STATISTICS", "DATABASE", "TABLESPACE", "RULE", "FUNCTION", "PROCEDURE", "EVENT", "LANGUAGE",
+    "MATERIALIZED", "RECURSIVE", "TEMP", "TEMPORARY", "TEXT", "CONVERSION", "ACCESS", "FOREIGN",
+}
+
+
+def tokenize(sql: str, dialect: str) -> list[Token]:
+    """sqlglot's tokens, with the text after a "command" keyword tokenized too (sqlglot
+    keeps it as one string token)."""
+    tokens = sqlglot.Dialect.get_or_raise(dialect).tokenize(sql)
+    if len(tokens) == 2 and tokens[1].token_type == TokenType.STRING and tokens[0].token_type in _COMMANDS:
+        offset = tokens[0].end + 1  # the string token's own start is not reliable
+        tail = sqlglot.Dialect.get_or_raise(dialect).tokenize(sql[offset:])
+        for tok in tail:
+            tok.start += offset
+            tok.end += offset
+        tokens = tokens[:1] + tail
+    return tokens
+
+
+class Words:
+    """A cursor over a statement's tokens, matching upper-cased words."""
+
+    def __init__(self, tokens: list[Token], sql: str = ""):
+        self.toks = tokens
+        self.sql = sql
+        self.words = [t.text.upper() if t.token_type != TokenType.STRING else "" for t in tokens]
+        self.i = 0
+
+    def peek(self, k: int = 0) -> str:
+        j = self.i + k
+        return self.words[j] if j < len(self.words) else ""
+
+    def accept(self, *words: str) -> bool:
+        if all(self.peek(k) == w for k, w in enumerate(words)):
+            self.i += len(words)
+            return True
+        return False
+
+    def skip_parens(self) -> None:
+        if self.peek() != "(":
+            return
+        depth = 0
+        while self.i < len(self.toks):
+            w = self.words[self.i]
+            depth += (w == "(") - (w == ")")
+            self.i += 1
+            if depth == 0:
+                return
+
+    def name(self) -> Optional[str]:
+        """A possibly qualified name; lower-cased unless quoted; `public.` dropped."""
+        parts = []
+        while self.i < len(self.toks):
+            tok = self.toks[self.i]
+            if tok.token_type == TokenType.IDENTIFIER:
+                parts.append(tok.text)
+            elif tok.token_type in _NAME_TYPES or tok.text.replace("_", "").isalnum():
+                parts.append(tok.text.lower())
+            else:
+                break
+            self.i += 1
+            if self.peek() != ".":
+                break
+            self.i += 1
+        if not parts:
+            return None
+        if len(parts) > 1 and parts[-2] == "public":
+            parts = parts[-1:]
+        return ".".join(parts[-2:])
+
+    def rest_has(self, *words: str) -> bool:
+        return any(w in self.words[self.i:] for w in words)
+
+    def find(self, word: str) -> int:
+        try:
+            return self.words.index(word, self.i)
+        except ValueError:
+            return -1
+
+
+def classify(sql: str, dialect: str) -> Optional[list[RawOp]]:
+    """Operations of one statement read at token level; None when not understood."""
+    try:
+        tokens = tokenize(sql, dialect)
+    except Exception:
+        return None
+    if not tokens:
+        return []
+    w = Words(tokens, sql)
+    first = w.peek()
+    handler = _HANDLERS.get(first)
+    if handler is not None:
+        result = handler(w, dialect)
+        if result is not None:
+            return result
+    w.i = 0
+    if first in HARMLESS:
+        return []
+    if first == "CREATE" and (w.peek(1) in _HARMLESS_CREATE or w.peek(3) in _HARMLESS_CREATE):
+        return []
+    return None
+
+
+def mentions_change(sql: str, dialect: str) -> bool:
+    try:
+        tokens = tokenize(sql, dialect)
+    except Exception:
+        return any(word in sql.upper() for word in CHANGE_WORDS)
+    return any(t.text.upper() in CHANGE_WORDS for t in tokens if t.token_type != TokenType.STRING)
+
+
+def _transaction(w: Words, dialect: str) -> Optional[list[RawOp]]:
+    first = w.peek()
+    if first in ("START", "BEGIN"):
+        if first == "START" and w.peek(1) != "TRANSACTION":
+            return None
+        mode = w.peek(1) if w.peek(1) in ("EXCLUSIVE", "IMMEDIATE", "DEFERRED") else None
+        return [("transaction", None, {"action": "begin", "mode": mode})]
+    if first in ("COMMIT", "END"):
+        return [("transaction", None, {"action": "commit"})]
+    if first in ("ROLLBACK", "ABORT"):
+        if "TO" in w.words:  # ROLLBACK TO SAVEPOINT keeps the transaction open
+            return []
+        return [("transaction", None, {"action": "rollback"})]
+    return None
+
+
+def _reindex(w: Words, dialect: str) -> list[RawOp]:
+    w.accept("REINDEX")
+    concurrently = "CONCURRENTLY" in w.words
+    w.skip_parens()
+    target = w.peek() if w.peek() in ("INDEX", "TABLE", "SCHEMA", "DATABASE", "SYSTEM") else "INDEX"
+    w.accept(target)
+    w.accept("CONCURRENTLY")
+    name = w.name()
+    table = name if target == "TABLE" else None
+    return [("reindex", table, {"concurrently": concurrently, "target": target.lower(), "name": name})]
+
+
+def _vacuum(w: Words, dialect: str) -> list[RawOp]:
+    w.accept("VACUUM")
+    full = False
+    if w.peek() == "(":
+        start = w.i
+        w.skip_parens()
+        full = "FULL" in w.words[start:w.i]
+    while w.peek() in ("FULL", "FREEZE", "VERBOSE", "ANALYZE"):
+        full = full or w.peek() == "FULL"
+        w.i += 1
+    tables = []
+    while True:
+        name = w.name()
+        if name is None:
+            break
+        tables.append(name)
+        w.skip_parens()
+        if not w.accept(","):
+            break
+    return [("vacuum", t, {"full": full}) for t in tables] or [("vacuum", None, {"full": full})]
+
+
+def _cluster(w: Words, dialect: str) -> list[RawOp]:
+    w.accept("CLUSTER")
+    w.accept("VERBOSE")
+    w.skip_parens()
+    return [("cluster", w.name(), {})]
+
+
+def _lock(w: Words, dialect: str) -> Optional[list[RawOp]]:
+    if dialect == "mysql":  # LOCK TABLES t WRITE: a client-level lock, not DDL
+        return [("lock_table", None, {"mysql": True})] if w.peek(1) == "TABLES" else None
+    w.accept("LOCK")
+    w.accept("TABLE")
+    w.accept("ONLY")
+    ops = []
+    while True:
+        name = w.name()
+        if name is None:
+            break
+        ops.append(("lock_table", name, {}))
+        w.accept("*")
+        if not w.accept(","):
+            break
+    return ops or None
+
+
+def _do(w: Words, dialect: str) -> list[RawOp]:
+    return [("do_block", None, {})]  # the SQL front end reads the body
+
+
+def _refresh(w: Words, dialect: str) -> list[RawOp]:
+    concurrently = "CONCURRENTLY" in w.words
+    w.i = len(w.words) - 1
+    return [("refresh_materialized_view", None, {"concurrently": concurrently})]
+
+
+def _reset(w: Words, dialect: str) -> list[RawOp]:
+    w.accept("RESET")
+    name = "all" if w.accept("ALL") else w.name()
+    return [("reset_setting", None, {"name": name})]
+
+
+def _optimize(w: Words, dialect: str) -> list[RawOp]:
+    w.accept("OPTIMIZE")
+    w.accept("NO_WRITE_TO_BINLOG") or w.accept("LOCAL")
+    w.accept("TABLE")
+    return [("optimize_table", w.name(), {})]
+
+
+def _rename(w: Words, dialect: str) -> Optional[list[RawOp]]:
+    if not w.accept("RENAME", "TABLE"):
+        return None
+    old = w.name()
+    w.accept("TO")
+    return [("rename_table", old, {"new_name": w.name()})]
+
+
+def _create(w: Words, dialect: str) -> Optional[list[RawOp]]:
+    w.accept("CREATE")
+    w.accept("OR", "REPLACE")
+    unique = w.accept("UNIQUE")
+    kind = w.peek() if w.peek() in ("FULLTEXT", "SPATIAL") else None
+    if kind:
+        w.i += 1
+    if w.accept("INDEX"):
+        return _create_index(w, unique, kind)
+    w.accept("CONSTRAINT")
+    if w.accept("TRIGGER"):
+        on = w.find("ON")
+        w.i = on + 1 if on >= 0 else len(w.words)
+        return [("create_trigger", w.name(), {})]
+    return None
+
+
+def _create_index(w: Words, unique: bool, kind: Optional[str]) -> list[RawOp]:
+    concurrently = w.accept("CONCURRENTLY")
+    if_not_exists = w.accept("IF", "NOT", "EXISTS")
+    name = None if w.peek() == "ON" else w.name()
+    w.accept("ON")
+    only = w.accept("ONLY")
+    table = w.name()
+    rest = w.words[w.i:]
+    method = rest[rest.index("USING") + 1].lower() if "USING" in rest[:2] and len(rest) > 1 else None
+    args: dict[str, Any] = {
+        "name": name, "concurrently": concurrently, "if_not_exists": if_not_exists,
+        "unique": unique, "only": only, "method": method, "index_type": kind and kind.lower(),
+    }
+    for opt in ("ALGORITHM", "LOCK"):
+        if opt in rest:
+            j = rest.index(opt) + 1
+            j += rest[j:j + 1] == ["="]
+            args[opt.lower()] = rest[j].lower() if j < len(rest) else None
+    return [("create_index", table, args)]
+
+
+def _drop(w: Words, dialect: str) -> Optional[list[RawOp]]:
+    w.accept("DROP")
+    if w.accept("INDEX"):
+        concurrently = w.accept("CONCURRENTLY")
+        if_exists = w.accept("IF", "EXISTS")
+        names = []
+        while True:
+            name = w.name()
+            if name is None:
+                break
+            names.append(name)
+            if not w.accept(","):
+                break
+        table = w.name() if w.accept("ON") else None
+        args = {"concurrently": concurrently, "if_exists": if_exists}
+        return [("drop_index", table, {**args, "name": n}) for n in names] or None
+    if w.accept("TRIGGER"):
+        if_exists = w.accept("IF", "EXISTS")
+        name = w.name()
+        table = w.name() if w.accept("ON") else None
+        return [("drop_trigger", table, {"name": name, "if_exists": if_exists})]
+    return None
+
+
+def _alter(w: Words, dialect: str) -> Optional[list[RawOp]]:
+    w.accept("ALTER")
+    if w.accept("TYPE"):
+        w.name()
+        if w.accept("ADD", "VALUE"):
+            return [("alter_type_add_value", None, {"if_not_exists": w.accept("IF", "NOT", "EXISTS")})]
+        return []
+    if not w.accept("TABLE"):
+        return [] if w.peek() in ("INDEX", "SEQUENCE", "VIEW", "FUNCTION", "ROLE", "SCHEMA", "DEFAULT", "DATABASE", "SYSTEM", "EXTENSION", "DOMAIN", "USER") else None
+    if_exists = w.accept("IF", "EXISTS")
+    w.accept("ONLY")
+    table = w.name()
+    w.accept("*")
+    if table is None:
+        return None
+    ops: list[RawOp] = []
+    for action in split_actions(w):
+        ops.append(_alter_action(action, table, if_exists))
+    return ops
+
+
+def split_actions(w: Words) -> list[Words]:
+    """The comma-separated actions of an ALTER TABLE, each as its own cursor."""
+    actions, start, depth = [], w.i, 0
+    for j in range(w.i, len(w.toks) + 1):
+        word = w.words[j] if j < len(w.toks) else ","
+        depth += (word == "(") - (word == ")")
+        if word == "," and depth == 0:
+            if j > start:
+                actions.append(Words(w.toks[start:j], w.sql))
+            start = j + 1
+    return actions
+
+
+def _alter_action(a: Words, table: str, if_exists: bool) -> RawOp:
+    if a.accept("VALIDATE", "CONSTRAINT"):
+        return ("validate_constraint", table, {"name": a.name()})
+    if a.accept("ADD"):
+        name = a.name() if a.accept("CONSTRAINT") else None
+        ctype = {"UNIQUE": "unique", "PRIMARY": "primary_key", "FOREIGN": "foreign_key", "CHECK": "check", "EXCLUDE": "exclude"}.get(a.peek())
+        if ctype:
+            using = a.find("USING")
+            using_index = using >= 0 and a.words[using + 1:using + 2] == ["INDEX"]
+            not_valid = "VALID" in a.words and a.words[a.words.index("VALID") - 1] == "NOT"
+            return ("add_constraint", table, {"name": name, "type": ctype, "using_index": using_index, "not_valid": not_valid})
+    if a.accept("DETACH", "PARTITION"):
+        part = a.name()
+        return ("detach_partition", table, {"partition": part, "concurrently": a.accept("CONCURRENTLY")})
+    if a.accept("ATTACH", "PARTITION"):
+        return ("attach_partition", table, {"partition": a.name()})
+    if a.accept("DROP", "CONSTRAINT"):
+        return ("drop_constraint", table, {"if_exists": a.accept("IF", "EXISTS"), "name": a.name()})
+    text = a.sql[a.toks[0].start:a.toks[-1].end + 1] if a.sql else ""
+    return ("alter_table", table, {"action": " ".join(x for x in a.words[:3] if x), "action_sql": text})
+
+
+_HANDLERS = {
+    "REINDEX": _reindex, "VACUUM": _vacuum, "CLUSTER": _cluster, "LOCK": _lock, "DO": _do,
+    "REFRESH": _refresh, "RESET": _reset, "OPTIMIZE": _optimize, "RENAME": _rename,
+    "START": _transaction, "BEGIN": _transaction, "COMMIT": _transaction, "END": _transaction,
+    "ROLLBACK": _transaction, "ABORT": _transaction, "CREATE": _create, "DROP": _drop,
+    "ALTER": _alter,
+}

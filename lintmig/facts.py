@@ -1,0 +1,177 @@
+"""What the engine knows about a whole change, for the checks to ask.
+
+Built once per run from every migration of the change in migration order: which tables
+are new (created earlier and still empty), each table's keys, the settings in force at
+each operation, and which operations share a transaction.
+"""
+from __future__ import annotations
+
+from typing import Callable, Iterable, Optional
+
+from .model import Migration, Operation
+
+DDL_KINDS = frozenset({
+    "create_table", "drop_table", "rename_table", "create_index", "drop_index", "add_column",
+    "drop_column", "rename_column", "alter_column_type", "set_not_null", "drop_not_null",
+    "set_default", "drop_default", "add_constraint", "drop_constraint", "validate_constraint",
+    "alter_table", "attach_partition", "detach_partition", "create_trigger", "drop_trigger",
+    "truncate", "reindex", "cluster", "vacuum", "lock_table", "optimize_table",
+    "alter_type_add_value", "batch_alter",
+})
+DATA_KINDS = frozenset({"update", "delete", "insert_select"})
+TIMEOUT_SETTINGS = ("lock_timeout", "statement_timeout", "lock_wait_timeout", "idle_in_transaction_session_timeout")
+_OFF = {"0", "0s", "0ms", "default", "'0'", ""}
+
+
+class ChangeFacts:
+    """Facts over all migrations of one change, in migration order."""
+
+    def __init__(self, migrations: list[Migration], config, is_added: Optional[Callable[[Operation], bool]] = None):
+        self.config = config
+        self.migrations = migrations
+        self._is_added = is_added or (lambda op: True)
+        self._position: dict[int, int] = {}
+        self._new_spans: dict[str, list[list[int]]] = {}  # table -> [[from, to], ...] positions
+        self.keys: dict[str, list[list[str]]] = {}
+        self.index_tables: dict[str, str] = {}
+        self.validated_not_null: dict[tuple[str, str], int] = {}  # (table, column) -> position
+        self._walk()
+        for mig in migrations:
+            apply_settings(mig.operations, config)
+
+    def _walk(self) -> None:
+        pos = 0
+        for mig in self.migrations:
+            not_null_checks: dict[tuple[str, str], tuple[str, str]] = {}
+            for op in mig.operations:
+                pos += 1
+                self._position[id(op)] = pos
+                self._learn(op, pos, not_null_checks)
+        for spans in self._new_spans.values():
+            for span in spans:
+                if span[1] < 0:
+                    span[1] = pos + 1
+
+    def _learn(self, op: Operation, pos: int, not_null_checks: dict) -> None:
+        table, args = op.table, op.args
+        if op.kind == "create_table" and table:
+            if not args.get("if_not_exists") or self._is_added(op):
+                self._end_new(table, pos)
+                if not args.get("as_select"):
+                    self._new_spans.setdefault(table, []).append([pos, -1])
+            for cols in args.get("keys") or []:
+                self._add_key(table, cols)
+        elif op.kind in ("insert_select", "drop_table") and table:
+            self._end_new(table, pos)
+        elif op.kind == "rename_table" and table and args.get("new_name"):
+            new = args["new_name"]
+            self._end_new(new, pos)
+            for span in self._new_spans.get(table, []):
+                if span[1] < 0:
+                    span[1] = pos
+                    self._new_spans.setdefault(new, []).append([pos, -1])
+            if table in self.keys:
+                self.keys[new] = self.keys[table]
+        elif op.kind == "create_index" and args.get("name") and table:
+            self.index_tables[args["name"]] = table
+            if args.get("unique"):
+                self._add_key(table, args.get("columns") or [])
+        elif op.kind == "add_constraint" and table:
+            if args.get("type") in ("unique", "primary_key"):
+                self._add_key(table, args.get("columns") or [])
+            if args.get("not_null_column") and args.get("name"):
+                not_null_checks[(table, args["name"])] = (table, args["not_null_column"])
+                if not args.get("not_valid"):
+                    self.validated_not_null[(table, args["not_null_column"])] = pos
+        elif op.kind == "validate_constraint" and table:
+            found = not_null_checks.get((table, args.get("name")))
+            if found:
+                self.validated_not_null[found] = pos
+
+    def _add_key(self, table: str, cols: Iterable[str]) -> None:
+        cols = [c for c in cols if c]
+        if cols:
+            self.keys.setdefault(table, []).append(cols)
+
+    def _end_new(self, table: str, pos: int) -> None:
+        for span in self._new_spans.get(table, []):
+            if span[1] < 0:
+                span[1] = pos
+
+    # Questions the checks ask.
+
+    def position(self, op: Operation) -> int:
+        return self._position.get(id(op), 0)
+
+    def is_new_table(self, table: Optional[str], op: Operation) -> bool:
+        """Created earlier in the change and not yet filled from an existing table."""
+        if not table:
+            return False
+        pos = self.position(op)
+        return any(start < pos <= end for start, end in self._new_spans.get(table, []))
+
+    def table_keys(self, table: Optional[str]) -> list[list[str]]:
+        configured = (getattr(self.config, "keys", None) or {}).get(table or "")
+        keys = list(self.keys.get(table or "", []))
+        if configured:
+            keys.append(list(configured) if isinstance(configured, (list, tuple)) else [configured])
+        if not keys:
+            keys = [["id"]]
+        if getattr(self.config, "dialect", "") == "sqlite":
+            keys.append(["rowid"])
+        return keys
+
+    def has_validated_not_null(self, table: Optional[str], column: Optional[str], op: Operation) -> bool:
+        at = self.validated_not_null.get((table or "", column or ""))
+        return at is not None and at < self.position(op)
+
+
+def _value_off(value: str) -> bool:
+    return str(value).strip().strip("'\"").lower() in _OFF
+
+
+def apply_settings(ops: list[Operation], config) -> None:
+    """Fill `op.settings` with the timeouts in force at each operation of one migration.
+
+    SET (session) lasts past COMMIT; SET LOCAL lasts to the end of its transaction and
+    does nothing outside one; RESET and `= 0`/DEFAULT turn a setting off.
+    """
+    session: dict[str, tuple[str, str]] = {}
+    if getattr(config, "assume_lock_timeout", None):
+        session["lock_timeout"] = (str(config.assume_lock_timeout), "assumed")
+        session["lock_wait_timeout"] = (str(config.assume_lock_timeout), "assumed")
+    if getattr(config, "session_statement_timeout", None):
+        session["statement_timeout"] = (str(config.session_statement_timeout), "session")
+    local: dict[str, tuple[str, str]] = {}
+    local_txn: Optional[str] = None
+    snapshot: dict[str, tuple[str, str]] = dict(session)
+    for op in ops:
+        if op.txn != local_txn and local:
+            local, local_txn = {}, op.txn
+            snapshot = dict(session)
+        if op.kind == "set_setting":
+            name, value, scope = op.args.get("name"), op.args.get("value", ""), op.args.get("scope", "session")
+            if name in TIMEOUT_SETTINGS and scope != "global":
+                if scope == "local":
+                    if op.txn is None:
+                        op.settings = snapshot
+                        continue
+                    local_txn = op.txn
+                    target = local
+                else:
+                    target = session
+                    local.pop(name, None)
+                if _value_off(value):
+                    target.pop(name, None)
+                else:
+                    target[name] = (str(value), scope)
+                snapshot = {**session, **local}
+        elif op.kind == "reset_setting":
+            name = op.args.get("name")
+            for store in (session, local):
+                if name == "all":
+                    store.clear()
+                else:
+                    store.pop(name, None)
+            snapshot = {**session, **local}
+        op.settings = snapshot

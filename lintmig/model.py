@@ -1,0 +1,116 @@
+"""The shared vocabulary of the pipeline.
+
+Front ends produce `Migration`s holding `Operation`s; the engine annotates them with
+facts (transactions, settings in force); checks turn them into `Finding`s. Everything
+here is plain data so that extraction results can be cached and sent between processes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """1-based, inclusive start and exclusive-free end: the end column is the last character."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass(slots=True)
+class Operation:
+    """One normalised thing a migration does to a database.
+
+    `kind` is host-independent (`create_index`, `add_column`, `update`, ...). `args` holds
+    normalised facts about it (`concurrently`, `not_valid`, `if_not_exists`, ...). `anchor`
+    is the first line of the statement or block it belongs to: comment blocks directly
+    above that line (fixture annotations, PREFLIGHT lines) are about this operation.
+    """
+
+    kind: str
+    table: Optional[str]
+    span: Span
+    args: dict[str, Any] = field(default_factory=dict)
+    anchor: int = 0
+    text: str = ""
+    # Transaction the operation runs in: None when it runs on its own (autocommit).
+    txn: Optional[str] = None
+    # True where the author left the transaction on purpose (goose NO TRANSACTION, ...).
+    deliberate_no_txn: bool = False
+    # True when the operation runs in a loop or a batched helper (Python, embedded SQL).
+    in_loop: bool = False
+    # Name of an enclosing safe call (the runner's helpers or configured ones).
+    safe_call: Optional[str] = None
+    # Filled in by the engine: settings in force, as {name: (value, scope)}.
+    settings: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """A comment of the host language (or a SQL comment inside a SQL string)."""
+
+    line: int
+    end_line: int
+    text: str
+
+
+@dataclass(slots=True)
+class Migration:
+    """What a front end read from one file."""
+
+    path: str
+    host: str  # sql | alembic | django | runner | embedded
+    dialect: str
+    operations: list[Operation] = field(default_factory=list)
+    comments: list[Comment] = field(default_factory=list)
+    # Last line of the file's header (for file-wide directives), 0 when there is none.
+    header_end: int = 0
+    # Identity and ordering inside a change (Alembic revisions, Django dependencies).
+    revision: Optional[str] = None
+    depends_on: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class Suppression:
+    by: str  # preflight | unsafe-ack | pr-scale | safe-runner | config
+    reason: str
+
+
+@dataclass(slots=True)
+class Finding:
+    code: str
+    name: str
+    severity: str  # error | warning
+    path: str
+    span: Span
+    message: str
+    help: str
+    table: Optional[str] = None
+    anchor: int = 0
+    suppressed: Optional[Suppression] = None
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.span.line, self.span.column, self.code)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity,
+            "path": self.path,
+            "line": self.span.line,
+            "column": self.span.column,
+            "end_line": self.span.end_line,
+            "end_column": self.span.end_column,
+            "table": self.table,
+            "message": self.message,
+            "help": self.help,
+            "suppressed": (
+                None
+                if self.suppressed is None
+                else {"by": self.suppressed.by, "reason": self.suppressed.reason}
+            ),
+        }
