@@ -4,7 +4,8 @@ from . import Hit, at_scale, check, name
 def _mysql_version(config):
     raw = str(getattr(config, "mysql_version", "8.0"))
     parts = [int(p) for p in raw.split(".") if p.isdigit()]
-    return tuple(parts + [0] * (3 - len(parts)))
+    # "8.0" means the newest 8.0 release: users name the line they run, not a patch level.
+    return tuple(parts + [999] * (3 - len(parts)))
 
 
 @check("LM112")
@@ -18,7 +19,7 @@ def add_column_rewrite(op, facts):
         if args.get("algorithm") in ("copy", "inplace"):
             yield Hit(op, f"adding {column} with ALGORITHM={args['algorithm'].upper()} rebuilds the table")
         elif version < (8, 0, 12):
-            yield Hit(op, f"MySQL {'.'.join(map(str, version))} rebuilds the table to add {column} (instant ADD COLUMN needs 8.0.12)")
+            yield Hit(op, f"MySQL {facts.config.mysql_version} rebuilds the table to add {column} (instant ADD COLUMN needs 8.0.12)")
         elif version < (8, 0, 29) and args.get("position") in ("first", "after"):
             yield Hit(op, f"adding {column} with FIRST/AFTER rebuilds the table before MySQL 8.0.29")
         return

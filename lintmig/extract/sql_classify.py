@@ -48,13 +48,13 @@ def tokenize(sql: str, dialect: str) -> list[Token]:
     """sqlglot's tokens, with the text after a "command" keyword tokenized too (sqlglot
     keeps it as one string token)."""
     tokens = sqlglot.Dialect.get_or_raise(dialect).tokenize(sql)
-    if len(tokens) == 2 and tokens[1].token_type == TokenType.STRING and tokens[0].token_type in _COMMANDS:
-        offset = tokens[0].end + 1  # the string token's own start is not reliable
+    if len(tokens) >= 2 and tokens[-1].token_type == TokenType.STRING and tokens[-2].token_type in _COMMANDS:
+        offset = tokens[-2].end + 1  # the string token's own start is not reliable
         tail = sqlglot.Dialect.get_or_raise(dialect).tokenize(sql[offset:])
         for tok in tail:
             tok.start += offset
             tok.end += offset
-        tokens = tokens[:1] + tail
+        tokens = tokens[:-1] + tail
     return tokens
 
 
@@ -371,8 +371,20 @@ def _alter_action(a: Words, table: str, if_exists: bool) -> RawOp:
     if a.accept("DROP", "CONSTRAINT"):
         return ("drop_constraint", table, {"if_exists": a.accept("IF", "EXISTS"), "name": a.name()})
     text = a.sql[a.toks[0].start:a.toks[-1].end + 1] if a.sql else ""
+    if a.peek() not in _ALTER_ACTION_WORDS:
+        return ("unanalyzable", table, {"reason": f"unknown ALTER TABLE action {a.peek() or '(empty)'}"})
     return ("alter_table", table, {"action": " ".join(x for x in a.words[:3] if x), "action_sql": text})
 
+
+# ALTER TABLE actions of PostgreSQL, MySQL and SQLite (others make the statement LM004).
+_ALTER_ACTION_WORDS = {
+    "ADD", "DROP", "ALTER", "RENAME", "SET", "RESET", "OWNER", "ENABLE", "DISABLE", "REPLICA",
+    "CLUSTER", "INHERIT", "NO", "OF", "NOT", "FORCE", "VALIDATE", "ATTACH", "DETACH", "MODIFY",
+    "CHANGE", "ALGORITHM", "LOCK", "ENGINE", "CONVERT", "CHARACTER", "DEFAULT", "COMMENT",
+    "AUTO_INCREMENT", "ROW_FORMAT", "ORDER", "DISCARD", "IMPORT", "COALESCE", "REORGANIZE",
+    "EXCHANGE", "ANALYZE", "CHECK", "OPTIMIZE", "REBUILD", "REPAIR", "REMOVE", "UPGRADE",
+    "TRUNCATE", "PARTITION", "COLLATE", "KEY_BLOCK_SIZE", "STATS_PERSISTENT", "FORCE",
+}
 
 _HANDLERS = {
     "REINDEX": _reindex, "VACUUM": _vacuum, "CLUSTER": _cluster, "LOCK": _lock, "DO": _do,

@@ -1,0 +1,71 @@
+"""The catalog is valid, every rule has a check, and every rule's examples behave."""
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from conftest import lint_text
+from lintmig import catalog
+from lintmig.catalog import CatalogError, parse_rule
+from lintmig.checks import CHECKS
+
+RULES = catalog.load()
+
+
+def test_every_rule_file_is_valid_and_named_after_its_rule():
+    files = sorted(catalog.rules_dir().glob("*.yaml"))
+    assert len(files) == len(RULES)
+    for path in files:
+        rule = parse_rule(yaml.safe_load(path.read_text()), str(path))
+        assert path.name == f"{rule.code}-{rule.name}.yaml"
+
+
+def test_every_rule_has_a_check_and_every_check_a_rule():
+    assert set(CHECKS) == set(RULES)
+
+
+def test_names_are_unique_kebab_case():
+    names = [r.name for r in RULES.values()]
+    assert len(set(names)) == len(names)
+    assert all(n == n.lower() and " " not in n and "_" not in n for n in names)
+
+
+def test_help_names_a_safe_target():
+    for rule in RULES.values():
+        if rule.code not in ("LM001", "LM004"):
+            text = rule.use_instead
+            assert "m." in text or "runner" in text or "lintmig.alembic" in text or "PREFLIGHT" in text, rule.code
+
+
+@pytest.mark.parametrize("bad", [
+    {"code": "LM999", "name": "x"},
+    {"code": "LM101", "name": "non-concurrent-index", "class": "scale", "severity": "fatal", "applies_to": ["x"],
+     "summary": "s", "why": "w", "use_instead": "u", "examples": {"bad": [{"sql": "x"}]}},
+    {"code": "LM101", "name": "non-concurrent-index", "class": "scale", "severity": "error", "applies_to": ["x"],
+     "summary": "s", "why": "w", "use_instead": "u", "examples": {"bad": [{"sql": "x", "go": "y"}]}},
+])
+def test_schema_rejects_malformed_rules(bad):
+    with pytest.raises(CatalogError):
+        parse_rule(bad, "rules/LM101-non-concurrent-index.yaml")
+
+
+def _examples(verdict):
+    for rule in RULES.values():
+        for i, example in enumerate(rule.examples.get(verdict) or []):
+            if "sql" in example:
+                yield pytest.param(rule.code, example, id=f"{rule.code}-{verdict}-{i}")
+
+
+def _codes(tmp_path, example):
+    options = {"dialect": example.get("dialect", "postgres"), **(example.get("options") or {})}
+    return {f.code for f in lint_text(tmp_path, example["sql"], **options).findings}
+
+
+@pytest.mark.parametrize("code,example", list(_examples("bad")))
+def test_bad_example_fires(tmp_path, code, example):
+    assert code in _codes(tmp_path, example)
+
+
+@pytest.mark.parametrize("code,example", list(_examples("good")))
+def test_good_example_does_not_fire(tmp_path, code, example):
+    assert code not in _codes(tmp_path, example)

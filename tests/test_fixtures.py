@@ -1,0 +1,70 @@
+"""Every annotated fixture gives exactly the findings its comments announce.
+
+Annotations sit in the comment block directly above a statement: `ruleid: LM101` (must
+fire), `ok: LM101` (must not). A first-line `lintmig-test: key=value, ...` sets options.
+The dialect is the fixture's folder name.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, make_config
+from lintmig.engine import lint_paths
+
+_ANNOTATION = re.compile(r"(?:--|#|//)\s*(ruleid|ok|suppressed):\s*([A-Z0-9, ]+)")
+_OPTIONS = re.compile(r"lintmig-test:\s*(.*)")
+_COMMENT_LINE = re.compile(r"^\s*(--|#|//|/\*|\*)")
+
+
+def fixture_files() -> list[Path]:
+    return sorted(p for p in FIXTURES.rglob("*") if p.is_file() and p.suffix in (".sql", ".py", ".go", ".ts", ".rs"))
+
+
+def _options(lines: list[str], path: Path) -> dict:
+    options: dict = {"dialect": path.parent.name if path.parent.name in ("postgres", "sqlite", "mysql") else "postgres"}
+    for line in lines[:3]:
+        m = _OPTIONS.search(line)
+        if m:
+            for item in m.group(1).split(","):
+                key, _, value = item.strip().partition("=")
+                options[key] = int(value) if value.isdigit() else value
+    return options
+
+
+def expectations(path: Path) -> tuple[set, set]:
+    """(must fire, must not fire) as sets of (code, target line)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    fire, quiet = set(), set()
+    for i, line in enumerate(lines):
+        m = _ANNOTATION.search(line)
+        if not m:
+            continue
+        target = i + 1
+        while target < len(lines) and (not lines[target].strip() or _COMMENT_LINE.match(lines[target])):
+            target += 1
+        for code in filter(None, (c.strip() for c in m.group(2).split(","))):
+            (fire if m.group(1) in ("ruleid", "suppressed") else quiet).add((code, target + 1))
+    return fire, quiet
+
+
+@pytest.mark.parametrize("path", fixture_files(), ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_fixture(path: Path):
+    lines = path.read_text(encoding="utf-8").splitlines()
+    fire, quiet = expectations(path)
+    assert fire or quiet, f"{path} has no annotations"
+    result = lint_paths([str(path)], make_config(**_options(lines, path)))
+    found = {(f.code, f.span.line) for f in result.findings} | {(f.code, f.anchor) for f in result.findings}
+    missing = sorted(e for e in fire if e not in found)
+    wrong = sorted(e for e in quiet if e in found)
+    unexpected = sorted(
+        (f.code, f.span.line, f.message) for f in result.findings
+        if (f.code, f.span.line) not in fire and (f.code, f.anchor) not in fire
+    )
+    assert not missing and not wrong and not unexpected, (
+        f"\nmissing (annotated, not reported): {missing}"
+        f"\nreported although annotated ok: {wrong}"
+        f"\nreported, not annotated: {unexpected}"
+    )
