@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=["text", "json"], default="text")
     check.add_argument("--fail-on", choices=["error", "warning"])
     check.add_argument("--no-cache", action="store_true", help="do not read or write the extraction cache")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
 
     rules = sub.add_parser("rules", help="list the rule catalog")
     rules.add_argument("--format", choices=["text", "json"], default="text")
@@ -47,7 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Optional[list[str]] = None) -> int:
     from .config import UsageError
 
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exit_:  # --help, --version and argparse's usage errors
+        return int(exit_.code or 0)
     try:
         if args.command == "check":
             return _check(args)
@@ -98,7 +102,7 @@ def _check(args) -> int:
     result = lint_paths(args.paths, config)
     color = args.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     sys.stdout.write(render(args.format, result, color=color))
-    return EXIT_FINDINGS if result.failed(config.fail_on) else EXIT_OK
+    return EXIT_FINDINGS if result.failed(config.fail_on) and not args.exit_zero else EXIT_OK
 
 
 def _rules(args) -> int:

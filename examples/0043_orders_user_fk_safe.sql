@@ -1,0 +1,8 @@
+-- The safe way: short lock waits, NOT VALID first, validation in its own transaction,
+-- and a concurrent index build that survives a retry.
+SET lock_timeout = '3s';
+ALTER TABLE orders ADD COLUMN IF NOT EXISTS region text;
+ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;
+ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;
+DROP INDEX CONCURRENTLY IF EXISTS ix_orders_user;
+CREATE INDEX CONCURRENTLY ix_orders_user ON orders (user_id);

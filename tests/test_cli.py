@@ -1,0 +1,148 @@
+"""The command as a user runs it: exit codes, output shapes, bad input."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from lintmig.cli import main
+
+BAD = "CREATE INDEX ix_orders_created ON orders (created_at);\n"
+GOOD = "CREATE TABLE t (id bigint PRIMARY KEY);\n"
+
+
+def run(args, capsys):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def migrations(tmp_path):
+    (tmp_path / "0001_good.sql").write_text(GOOD)
+    (tmp_path / "0002_bad.sql").write_text(BAD)
+    return tmp_path
+
+
+def test_clean_file_exits_0(migrations, capsys):
+    code, out, _ = run(["check", "--no-cache", str(migrations / "0001_good.sql")], capsys)
+    assert code == 0
+    assert "No problems found (1 file scanned)" in out
+
+
+def test_finding_exits_1_with_text_lines(migrations, capsys):
+    code, out, _ = run(["check", "--no-cache", str(migrations / "0002_bad.sql")], capsys)
+    assert code == 1
+    first = out.splitlines()[0]
+    assert first.startswith(f"{migrations / '0002_bad.sql'}:1:1: LM101 non-concurrent-index ")
+    assert out.splitlines()[1].startswith("  help: ")
+    assert "\033[" not in out  # no colour when not a terminal
+
+
+def test_json_shape(migrations, capsys):
+    code, out, _ = run(["check", "--no-cache", "--format", "json", str(migrations)], capsys)
+    doc = json.loads(out)
+    assert code == 1
+    assert doc["version"] == 1 and doc["tool"] == "lintmig" and doc["files_scanned"] == 2
+    finding = next(f for f in doc["findings"] if f["code"] == "LM101")
+    assert set(finding) == {"code", "name", "severity", "path", "line", "column", "end_line", "end_column",
+                            "table", "message", "help", "suppressed"}
+    assert (finding["line"], finding["column"], finding["end_line"]) == (1, 1, 1)
+    assert finding["end_column"] == len(BAD.strip()) - 1  # the statement, without its semicolon
+    assert finding["table"] == "orders" and finding["suppressed"] is None
+    assert doc["summary"] == {"errors": sum(f["severity"] == "error" for f in doc["findings"]),
+                              "warnings": sum(f["severity"] == "warning" for f in doc["findings"]), "suppressed": 0}
+
+
+def test_select_and_ignore_accept_codes_and_names(migrations, capsys):
+    target = str(migrations / "0002_bad.sql")
+    _, out, _ = run(["check", "--no-cache", "--format", "json", "--select", "non-concurrent-index", target], capsys)
+    assert {f["code"] for f in json.loads(out)["findings"]} == {"LM101"}
+    code, out, _ = run(["check", "--no-cache", "--format", "json", "--ignore", "LM101,missing-lock-timeout", target], capsys)
+    assert code == 0 and json.loads(out)["findings"] == []
+
+
+def test_fail_on_warning(tmp_path, capsys):
+    path = tmp_path / "0001.sql"
+    path.write_text("DROP INDEX CONCURRENTLY IF EXISTS ix;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS ix ON orders (a);\n")
+    assert run(["check", "--no-cache", str(path)], capsys)[0] == 0  # LM405 is a warning
+    assert run(["check", "--no-cache", "--fail-on", "warning", "--select", "LM405", str(path)], capsys)[0] == 0
+    path.write_text("CREATE INDEX CONCURRENTLY IF NOT EXISTS ix ON orders (a);\n")
+    assert run(["check", "--no-cache", "--fail-on", "warning", str(path)], capsys)[0] == 1
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["check", "--no-cache", "does/not/exist.sql"], "does/not/exist.sql: no such file"),
+    (["check", "--no-cache", "--select", "LM999", "x.sql"], "unknown rule 'LM999'"),
+    (["check", "--no-cache", "--dialect", "oracle", "x.sql"], "invalid choice"),
+    (["explain", "no-such-rule"], "unknown rule"),
+    (["check"], "name the migration files"),
+])
+def test_usage_errors_exit_2_without_traceback(argv, needle, capsys):
+    code, out, err = run(argv, capsys)
+    assert code == 2
+    assert needle in err and "Traceback" not in err + out
+
+
+def test_bad_files_are_lm001_and_neighbours_still_linted(tmp_path, capsys):
+    (tmp_path / "0001_binary.sql").write_bytes(b"\x00\x01\x02CREATE")
+    (tmp_path / "0002_latin1.sql").write_bytes("-- caf\xe9\nSELECT 1;".encode("latin-1"))
+    (tmp_path / "0003_empty.sql").write_text("")
+    (tmp_path / "0004_bad.sql").write_text(BAD)
+    (tmp_path / "0005_unterminated.sql").write_text("UPDATE t SET a = 'oops;\n")
+    code, out, _ = run(["check", "--no-cache", "--format", "json", str(tmp_path)], capsys)
+    doc = json.loads(out)
+    by_file = {}
+    for f in doc["findings"]:
+        by_file.setdefault(Path(f["path"]).name, set()).add(f["code"])
+    assert code == 1 and doc["files_scanned"] == 5
+    assert by_file["0001_binary.sql"] == {"LM001"}
+    assert by_file["0002_latin1.sql"] == {"LM001"}
+    assert "0003_empty.sql" not in by_file
+    assert "LM101" in by_file["0004_bad.sql"]
+    assert by_file["0005_unterminated.sql"] == {"LM001"}
+
+
+def test_folder_skips_down_files(tmp_path, capsys):
+    (tmp_path / "0001_add.up.sql").write_text(GOOD)
+    (tmp_path / "0001_add.down.sql").write_text(BAD)
+    code, out, _ = run(["check", "--no-cache", str(tmp_path)], capsys)
+    assert code == 0 and "1 file scanned" in out
+
+
+def test_rules_and_explain(capsys):
+    code, out, _ = run(["rules"], capsys)
+    assert code == 0 and out.splitlines()[0].startswith("LM001  parse-error")
+    code, out, _ = run(["explain", "LM101"], capsys)
+    assert code == 0
+    for needle in ("non-concurrent-index", "Why:", "Use instead:", "m.create_index", "Flagged:", "Not flagged:",
+                   "CREATE INDEX ix_orders_created ON orders (created_at);"):
+        assert needle in out
+    assert run(["explain", "unbounded-update"], capsys)[1].startswith("LM301 unbounded-update")
+
+
+def test_cache_gives_the_same_findings(migrations, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    cold = run(["check", "--format", "json", str(migrations)], capsys)[1]
+    assert (tmp_path / ".lintmig_cache" / ".gitignore").exists()
+    warm = run(["check", "--format", "json", str(migrations)], capsys)[1]
+    assert json.loads(cold) == json.loads(warm)
+    (migrations / "0001_good.sql").write_text(BAD)  # content change: re-read
+    changed = json.loads(run(["check", "--format", "json", str(migrations)], capsys)[1])
+    assert sum(f["code"] == "LM101" for f in changed["findings"]) == 2
+
+
+def test_no_cache_writes_nothing(migrations, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    run(["check", "--no-cache", str(migrations)], capsys)
+    assert not (tmp_path / ".lintmig_cache").exists()
+
+
+def test_console_script_runs_as_a_module(migrations):
+    proc = subprocess.run([sys.executable, "-m", "lintmig", "check", "--no-cache", str(migrations / "0002_bad.sql")],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 1 and "LM101" in proc.stdout and not proc.stderr
