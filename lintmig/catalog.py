@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 HOSTS = ("sql", "alembic", "django", "runner", "go", "ts", "rust")
 DIALECTS = ("postgres", "sqlite", "mysql")
@@ -113,20 +113,70 @@ def parse_rule(data: Any, source: str) -> Rule:
     )
 
 
-@functools.lru_cache(maxsize=None)
-def load() -> dict[str, Rule]:
-    """All rules by code, in code order."""
+COMPILED = "catalog.json"
+
+
+def _sources() -> list[tuple[str, bytes]]:
+    return [(p.name, p.read_bytes()) for p in sorted(rules_dir().glob("LM*.yaml"))]
+
+
+def fingerprint(sources: list[tuple[str, bytes]]) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name, data in sources:
+        digest.update(name.encode() + b"\0" + data + b"\0")
+    return digest.hexdigest()
+
+
+def _parse_yaml(sources: list[tuple[str, bytes]]) -> list[tuple[str, Any]]:
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return [(name, yaml.load(data, Loader=loader)) for name, data in sources]
+
+
+@functools.lru_cache(maxsize=None)
+def load() -> dict[str, Rule]:
+    """All rules by code, in code order.
+
+    The YAML files are the source. `rules/catalog.json` holds them already parsed (written
+    by `python -m lintmig.catalog`) and is used only while its fingerprint matches the YAML,
+    so an edited rule file is never shadowed by a stale compiled form.
+    """
+    import json
+
+    sources = _sources()
+    raw: Optional[list] = None
+    try:
+        compiled = json.loads((rules_dir() / COMPILED).read_text(encoding="utf-8"))
+        if compiled.get("fingerprint") == fingerprint(sources):
+            raw = compiled["rules"]
+    except (OSError, ValueError, KeyError, AttributeError):
+        raw = None
+    if raw is None:
+        raw = _parse_yaml(sources)
     rules: dict[str, Rule] = {}
-    for path in sorted(rules_dir().glob("LM*.yaml")):
-        with open(path, encoding="utf-8") as fh:
-            rule = parse_rule(yaml.load(fh, Loader=loader), str(path))
+    base = rules_dir()
+    for name, data in raw:
+        rule = parse_rule(data, str(base / name))
         if rule.code in rules:
-            raise CatalogError(f"{path}: duplicate code {rule.code}")
+            raise CatalogError(f"{base / name}: duplicate code {rule.code}")
         rules[rule.code] = rule
     return rules
+
+
+def compile_catalog() -> "Path":
+    """Write rules/catalog.json from the YAML files (validating them first)."""
+    import json
+
+    sources = _sources()
+    raw = _parse_yaml(sources)
+    for name, data in raw:
+        parse_rule(data, str(rules_dir() / name))
+    target = rules_dir() / COMPILED
+    target.write_text(json.dumps({"fingerprint": fingerprint(sources), "rules": raw}, indent=1) + "\n", encoding="utf-8")
+    return target
 
 
 def resolve(names: str | list[str]) -> list[str]:
@@ -144,3 +194,7 @@ def resolve(names: str | list[str]) -> list[str]:
             raise ValueError(f"unknown rule '{item}' (see `lintmig rules`)")
         codes.append(code)
     return codes
+
+
+if __name__ == "__main__":
+    print(f"wrote {compile_catalog()}")

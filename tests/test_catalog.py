@@ -69,3 +69,26 @@ def test_bad_example_fires(tmp_path, code, example):
 @pytest.mark.parametrize("code,example", list(_examples("good")))
 def test_good_example_does_not_fire(tmp_path, code, example):
     assert code not in _codes(tmp_path, example)
+
+
+def test_compiled_catalog_is_fresh():
+    """rules/catalog.json must match the YAML: regenerate with `python -m lintmig.catalog`."""
+    import json
+
+    compiled = json.loads((catalog.rules_dir() / catalog.COMPILED).read_text())
+    assert compiled["fingerprint"] == catalog.fingerprint(catalog._sources()), "run: python -m lintmig.catalog"
+
+
+def test_stale_compiled_catalog_is_ignored(tmp_path, monkeypatch):
+    import shutil
+
+    for path in catalog.rules_dir().iterdir():
+        shutil.copy(path, tmp_path / path.name)
+    edited = tmp_path / "LM101-non-concurrent-index.yaml"
+    edited.write_text(edited.read_text().replace("summary: Index built", "summary: Edited index built"))
+    monkeypatch.setattr(catalog, "rules_dir", lambda: tmp_path)
+    catalog.load.cache_clear()
+    try:
+        assert catalog.load()["LM101"].summary.startswith("Edited index built")
+    finally:
+        catalog.load.cache_clear()

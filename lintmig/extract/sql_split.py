@@ -12,14 +12,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_DOLLAR = r"\$(?:[A-Za-z_\x80-\uffff][A-Za-z_0-9\x80-\uffff]*)?\$"
+_DOLLAR = r"\$(?:[^\W\d]\w*)?\$"
 _KEYWORDS = r"|(?<![\w$])(?:begin|end|case)(?![\w$])"
 _BASE = {
     "postgres": r"--|/\*|'|\"|;|(?m:^\\)|" + _DOLLAR,
     "sqlite": r"--|/\*|'|\"|`|\[|;",
     "mysql": r"--|/\*|'|\"|`|#|;|(?im:^delimiter[ \t])",
 }
-_PATTERNS = {d: (re.compile(p), re.compile(p + _KEYWORDS, re.I)) for d, p in _BASE.items()}
+_PATTERNS: dict[str, tuple[re.Pattern, re.Pattern]] = {}
+
+
+def _patterns(dialect: str) -> tuple[re.Pattern, re.Pattern]:
+    """Compiled on first use: a run reads one or two dialects."""
+    if dialect not in _PATTERNS:
+        base = _BASE.get(dialect, _BASE["postgres"])
+        _PATTERNS[dialect] = (re.compile(base), re.compile(base + _KEYWORDS, re.I))
+    return _PATTERNS[dialect]
 _BLOCK_START = re.compile(
     r"create\s+(?:or\s+replace\s+)?(?:definer\s*=\s*\S+\s+)?(?:temp(?:orary)?\s+)?"
     r"(?:constraint\s+)?(?:trigger|procedure|function|event)\b",
@@ -45,7 +53,7 @@ class SplitError(ValueError):
 
 def split(text: str, dialect: str = "postgres") -> tuple[list[Piece], list[Piece]]:
     """Return (statements, comments) as offset ranges; statements exclude the final `;`."""
-    base, with_keywords = _PATTERNS.get(dialect, _PATTERNS["postgres"])
+    base, with_keywords = _patterns(dialect)
     backslash_strings = dialect == "mysql"
     statements: list[Piece] = []
     comments: list[Piece] = []

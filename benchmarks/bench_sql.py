@@ -1,0 +1,129 @@
+"""Benchmark lintmig on SQL migrations, next to squawk when it is installed.
+
+Generates a deterministic synthetic corpus under benchmarks/corpus/ (2,000 SQL files of
+5-50 mixed statements, and one 20 MB file), then prints wall times (median of a few runs)
+and peak memory for:
+  - one small file (the whole process),
+  - 2,000 files cold (--no-cache) and warm (cache filled),
+  - the 20 MB file,
+and the same for `squawk` (PyPI `squawk-cli`) on the same files.
+
+    python benchmarks/bench_sql.py [--runs 3] [--files 2000] [--big-mb 20]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CORPUS = HERE / "corpus"
+
+TABLES = ["orders", "users", "events", "spans", "traces", "invoices", "payments", "sessions"]
+COLUMNS = ["created_at", "status", "ref", "user_id", "total", "note", "region", "kind"]
+
+
+def statement(rng: random.Random, n: int) -> str:
+    t, c = rng.choice(TABLES), rng.choice(COLUMNS)
+    choices = [
+        f"CREATE INDEX ix_{t}_{c}_{n} ON {t} ({c});",
+        f"CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_{t}_{c}_{n} ON {t} ({c}, id);",
+        f"ALTER TABLE {t} ADD COLUMN {c}_{n} text;",
+        f"ALTER TABLE {t} ADD COLUMN {c}_{n} bigint NOT NULL DEFAULT 0;",
+        f"ALTER TABLE {t} ADD CONSTRAINT {t}_{c}_{n}_fk FOREIGN KEY ({c}) REFERENCES users (id) NOT VALID;",
+        f"ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL;",
+        f"UPDATE {t} SET {c} = 'x' WHERE id BETWEEN {n} AND {n + 1000};",
+        f"UPDATE {t} SET {c} = NULL WHERE {c} IS NULL;",
+        f"DELETE FROM {t} WHERE id = {n};",
+        f"INSERT INTO {t} (id, {c}) VALUES ({n}, 'value {n}'), ({n + 1}, 'value {n + 1}');",
+        f"CREATE TABLE {t}_{n} (id bigint PRIMARY KEY, {c} text, created_at timestamptz DEFAULT now());",
+        f"DROP INDEX IF EXISTS ix_{t}_{n};",
+        "SET lock_timeout = '3s';",
+        f"COMMENT ON COLUMN {t}.{c} IS 'generated; column {n}';",
+        f"ALTER TABLE {t} ALTER COLUMN {c} TYPE varchar(200);",
+    ]
+    return rng.choice(choices)
+
+
+def generate(files: int, big_mb: int) -> tuple[list[Path], Path]:
+    marker = CORPUS / f".done-{files}-{big_mb}"
+    small_dir, big = CORPUS / "files", CORPUS / "big.sql"
+    if not marker.exists():
+        shutil.rmtree(CORPUS, ignore_errors=True)
+        small_dir.mkdir(parents=True)
+        rng = random.Random(42)
+        for i in range(files):
+            body = "\n".join(statement(rng, i * 100 + k) for k in range(rng.randint(5, 50)))
+            (small_dir / f"{i:05d}_migration.sql").write_text(f"-- migration {i}\n{body}\n")
+        with open(big, "w") as fh:
+            k = 0
+            while fh.tell() < big_mb * 1024 * 1024:
+                fh.write(statement(rng, k) + "\n")
+                k += 1
+        marker.touch()
+    return sorted(small_dir.glob("*.sql")), big
+
+
+def timed(cmd: list[str], cwd: Path) -> tuple[float, float]:
+    """(wall seconds, peak RSS MiB) of one run."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, _, usage = os.wait4(proc.pid, 0)
+    return time.perf_counter() - start, usage.ru_maxrss / 1024
+
+
+def median_run(cmd: list[str], cwd: Path, runs: int) -> tuple[float, float]:
+    results = [timed(cmd, cwd) for _ in range(runs)]
+    return statistics.median(r[0] for r in results), max(r[1] for r in results)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--files", type=int, default=2000)
+    ap.add_argument("--big-mb", type=int, default=20)
+    args = ap.parse_args()
+    files, big = generate(args.files, args.big_mb)
+    lintmig = [sys.executable, "-m", "lintmig", "check", "--dialect", "postgres"]
+    squawk = shutil.which("squawk")
+    work = Path(tempfile.mkdtemp(prefix="lintmig-bench-"))
+    small = files[0]
+    rows = []
+
+    def row(name: str, ours: tuple[float, float], theirs: tuple[float, float] | None) -> None:
+        ratio = f"{ours[0] / theirs[0]:.2f}x" if theirs else "-"
+        other = f"{theirs[0]:8.3f} s {theirs[1]:7.0f} MiB" if theirs else "       (squawk not installed)"
+        rows.append(f"{name:<22} {ours[0]:8.3f} s {ours[1]:7.0f} MiB   {other}   {ratio}")
+
+    rel = [str(p.relative_to(CORPUS)) for p in files]
+    single = median_run(lintmig + ["--no-cache", str(small)], CORPUS, max(args.runs, 5))
+    row("1 small file", single, median_run([squawk, str(small)], CORPUS, max(args.runs, 5)) if squawk else None)
+    cold = median_run(lintmig + ["--no-cache", "files"], CORPUS, args.runs)
+    squawk_files = median_run([squawk, *rel], CORPUS, args.runs) if squawk else None
+    row(f"{len(files)} files, cold", cold, squawk_files)
+    cache = ["--format", "json"]
+    env_cwd = work  # the cache lives in the working directory
+    subprocess.run(lintmig + cache + [str(CORPUS / "files")], cwd=env_cwd, stdout=subprocess.DEVNULL)
+    warm = median_run(lintmig + cache + [str(CORPUS / "files")], env_cwd, args.runs)
+    row(f"{len(files)} files, warm", warm, squawk_files)
+    big_ours = median_run(lintmig + ["--no-cache", "big.sql"], CORPUS, 1)
+    big_theirs = median_run([squawk, "big.sql"], CORPUS, 1) if squawk else None
+    row(f"{args.big_mb} MB file", big_ours, big_theirs)
+    shutil.rmtree(work, ignore_errors=True)
+
+    statements = sum(p.read_text().count(";") for p in files)
+    print(f"corpus: {len(files)} files, {statements} statements; big file {big.stat().st_size / 1e6:.1f} MB; "
+          f"{os.cpu_count()} cores; python {sys.version.split()[0]}")
+    print(f"{'case':<22} {'lintmig':>10} {'peak':>11}   {'squawk':>10} {'peak':>11}   lintmig/squawk")
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    main()
