@@ -101,7 +101,8 @@ def _check(args) -> int:
         raise UsageError("name the migration files or folders to lint (diff mode against git comes in a later release)")
     result = lint_paths(args.paths, config)
     color = args.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    sys.stdout.write(render(args.format, result, color=color))
+    for chunk in render(args.format, result, color=color):
+        sys.stdout.write(chunk)
     return EXIT_FINDINGS if result.failed(config.fail_on) and not args.exit_zero else EXIT_OK
 
 

@@ -91,7 +91,9 @@ def _extract_many(todo: list[tuple[str, bytes, str]], config: Config) -> list[Mi
     except ValueError:
         context = None
     chunk = max(1, len(jobs) // (workers * 8))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    from .extract.parallel import disable
+
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=disable) as pool:
         return list(pool.map(_extract_job, jobs, chunksize=chunk))
 
 

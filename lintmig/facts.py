@@ -30,9 +30,9 @@ class ChangeFacts:
         self.config = config
         self.migrations = migrations
         self._is_added = is_added or (lambda op: True)
-        self._position: dict[int, int] = {}
         self._new_spans: dict[str, list[list[int]]] = {}  # table -> [[from, to], ...] positions
-        self.keys: dict[str, list[list[str]]] = {}
+        self.keys: dict[str, set[tuple[str, ...]]] = {}
+        self._keys_cache: dict[Optional[str], list[tuple[str, ...]]] = {}
         self.index_tables: dict[str, str] = {}
         self.validated_not_null: dict[tuple[str, str], int] = {}  # (table, column) -> position
         self._walk()
@@ -45,7 +45,7 @@ class ChangeFacts:
             not_null_checks: dict[tuple[str, str], tuple[str, str]] = {}
             for op in mig.operations:
                 pos += 1
-                self._position[id(op)] = pos
+                op.seq = pos
                 self._learn(op, pos, not_null_checks)
         for spans in self._new_spans.values():
             for span in spans:
@@ -71,7 +71,7 @@ class ChangeFacts:
                     span[1] = pos
                     self._new_spans.setdefault(new, []).append([pos, -1])
             if table in self.keys:
-                self.keys[new] = self.keys[table]
+                self.keys[new] = set(self.keys[table])
         elif op.kind == "create_index" and args.get("name") and table:
             self.index_tables[args["name"]] = table
             if args.get("unique"):
@@ -89,9 +89,9 @@ class ChangeFacts:
                 self.validated_not_null[found] = pos
 
     def _add_key(self, table: str, cols: Iterable[str]) -> None:
-        cols = [c for c in cols if c]
-        if cols:
-            self.keys.setdefault(table, []).append(cols)
+        key = tuple(c for c in cols if c)
+        if key:
+            self.keys.setdefault(table, set()).add(key)
 
     def _end_new(self, table: str, pos: int) -> None:
         for span in self._new_spans.get(table, []):
@@ -101,24 +101,29 @@ class ChangeFacts:
     # Questions the checks ask.
 
     def position(self, op: Operation) -> int:
-        return self._position.get(id(op), 0)
+        return op.seq
 
     def is_new_table(self, table: Optional[str], op: Operation) -> bool:
         """Created earlier in the change and not yet filled from an existing table."""
-        if not table:
+        spans = self._new_spans.get(table) if table else None
+        if not spans:
             return False
-        pos = self.position(op)
-        return any(start < pos <= end for start, end in self._new_spans.get(table, []))
+        return any(start < op.seq <= end for start, end in spans)
 
-    def table_keys(self, table: Optional[str]) -> list[list[str]]:
+    def table_keys(self, table: Optional[str]) -> list[tuple[str, ...]]:
+        """The table's keys: what the change shows, else the `keys` config, else `id`."""
+        cached = self._keys_cache.get(table)
+        if cached is not None:
+            return cached
         configured = (getattr(self.config, "keys", None) or {}).get(table or "")
-        keys = list(self.keys.get(table or "", []))
+        keys = sorted(self.keys.get(table or "", ()))
         if configured:
-            keys.append(list(configured) if isinstance(configured, (list, tuple)) else [configured])
+            keys.append(tuple(configured) if isinstance(configured, (list, tuple)) else (configured,))
         if not keys:
-            keys = [["id"]]
+            keys = [("id",)]
         if getattr(self.config, "dialect", "") == "sqlite":
-            keys.append(["rowid"])
+            keys.append(("rowid",))
+        self._keys_cache[table] = keys
         return keys
 
     def has_validated_not_null(self, table: Optional[str], column: Optional[str], op: Operation) -> bool:

@@ -7,12 +7,13 @@ here is plain data so that extraction results can be cached and sent between pro
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, NamedTuple, Optional
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
-    """1-based, inclusive start and exclusive-free end: the end column is the last character."""
+class Span(NamedTuple):
+    """1-based positions; the end column is the statement's last character.
+
+    A tuple: there is one per statement, and tuples unpickle fast from the cache."""
 
     line: int
     column: int
@@ -35,7 +36,8 @@ class Operation:
     span: Span
     args: dict[str, Any] = field(default_factory=dict)
     anchor: int = 0
-    text: str = ""
+    # Position in the change, in migration order (set by the engine's facts).
+    seq: int = 0
     # Transaction the operation runs in: None when it runs on its own (autocommit).
     txn: Optional[str] = None
     # True where the author left the transaction on purpose (goose NO TRANSACTION, ...).

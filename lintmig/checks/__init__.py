@@ -37,6 +37,10 @@ class MigrationFacts:
         self.migration = migration
         self.config = change.config
         self.flagged = flagged if flagged is not None else set()
+        self._by_kind: Optional[dict[str, list[Operation]]] = None
+        self._by_txn: Optional[dict[str, list[Operation]]] = None
+        self._txn_cache: dict = {}
+        self._first_drop: Optional[dict[str, int]] = None
 
     @property
     def dialect(self) -> str:
@@ -48,18 +52,51 @@ class MigrationFacts:
     def table_of_index(self, name: Optional[str]) -> Optional[str]:
         return self.change.index_tables.get(name or "")
 
-    def before(self, op: Operation) -> list[Operation]:
-        pos = self.change.position(op)
-        return [o for o in self.migration.operations if self.change.position(o) < pos]
+    def _index(self) -> None:
+        by_kind: dict[str, list[Operation]] = {}
+        by_txn: dict[str, list[Operation]] = {}
+        for op in self.migration.operations:
+            by_kind.setdefault(op.kind, []).append(op)
+            if op.txn is not None:
+                by_txn.setdefault(op.txn, []).append(op)
+        self._by_kind, self._by_txn = by_kind, by_txn
 
-    def after(self, op: Operation) -> list[Operation]:
-        pos = self.change.position(op)
-        return [o for o in self.migration.operations if self.change.position(o) > pos]
+    def of_kind(self, *kinds: str) -> list[Operation]:
+        """Operations of these kinds in this migration, in order."""
+        if self._by_kind is None:
+            self._index()
+        if len(kinds) == 1:
+            return self._by_kind.get(kinds[0], [])
+        return sorted((o for k in kinds for o in self._by_kind.get(k, [])), key=self.change.position)
 
-    def same_transaction(self, op: Operation) -> list[Operation]:
+    def before(self, op: Operation, *kinds: str) -> list[Operation]:
+        pos = self.change.position(op)
+        return [o for o in self.of_kind(*kinds) if self.change.position(o) < pos]
+
+    def after(self, op: Operation, *kinds: str) -> list[Operation]:
+        pos = self.change.position(op)
+        return [o for o in self.of_kind(*kinds) if self.change.position(o) > pos]
+
+    def same_transaction(self, op: Operation, kinds: frozenset[str] | None = None) -> Iterator[Operation]:
+        """The other operations of op's transaction (optionally only of these kinds)."""
         if op.txn is None:
             return []
-        return [o for o in self.migration.operations if o is not op and o.txn == op.txn]
+        if self._by_txn is None:
+            self._index()
+        key = (op.txn, kinds)
+        if key not in self._txn_cache:
+            ops = self._by_txn.get(op.txn, [])
+            self._txn_cache[key] = [o for o in ops if kinds is None or o.kind in kinds]
+        return (o for o in self._txn_cache[key] if o is not op)
+
+    def dropped_index_before(self, name: str, op: Operation) -> bool:
+        """Whether this migration drops index `name` before `op`."""
+        if self._first_drop is None:
+            self._first_drop = {}
+            for o in self.of_kind("drop_index"):
+                self._first_drop.setdefault(o.args.get("name"), self.change.position(o))
+        first = self._first_drop.get(name)
+        return first is not None and first < self.change.position(op)
 
 
 def at_scale(op: Operation, facts: MigrationFacts, table: Optional[str] = None) -> bool:

@@ -10,7 +10,7 @@ def table_rebuild(op, facts):
     # insert_select: INSERT INTO new SELECT FROM old, then old is dropped and new renamed to it.
     if not facts.is_new_table(op.table, op):
         return
-    later = facts.after(op)
+    later = facts.after(op, "drop_table", "rename_table")
     for source in op.args.get("sources") or []:
         if not at_scale(op, facts, source):
             continue

@@ -4,8 +4,8 @@ from . import Hit, check, name
 
 @check("LM119")
 def validate_in_same_transaction(op, facts):
-    for other in facts.same_transaction(op):
-        if other.table == op.table and other.kind in DDL_KINDS and other.kind != "validate_constraint":
+    for other in facts.same_transaction(op, DDL_KINDS):
+        if other.table == op.table and other.kind != "validate_constraint":
             line = other.span.line
             yield Hit(op, f"VALIDATE CONSTRAINT {op.args.get('name') or ''} runs in the same transaction as "
                           f"{other.kind.replace('_', ' ')} on {name(op)} (line {line}): its stronger lock is held through the scan")

@@ -8,8 +8,8 @@ def backfill_with_ddl(op, facts):
         return
     if op.kind != "insert_select" and not unbounded_reason(op, facts):
         return
-    for other in facts.same_transaction(op):
-        if other.kind in DDL_KINDS and (other.table or facts.table_of_index(other.args.get("name"))):
+    for other in facts.same_transaction(op, DDL_KINDS):
+        if (other.table or facts.table_of_index(other.args.get("name"))):
             table = other.table or facts.table_of_index(other.args.get("name"))
             if facts.is_new_table(table, other):
                 continue

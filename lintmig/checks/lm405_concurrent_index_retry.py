@@ -7,7 +7,7 @@ def concurrent_index_retry(op, facts):
     if not args.get("concurrently") or not at_scale(op, facts):
         return
     index = args.get("name")
-    dropped_first = index and any(o.kind == "drop_index" and o.args.get("name") == index for o in facts.before(op))
+    dropped_first = index and facts.dropped_index_before(index, op)
     if dropped_first:
         return
     if index is None:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import bisect
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from ..model import Comment, Migration, Operation, Span
+from . import parallel
 from .sql_split import SplitError, split
 
 Locate = Callable[[int], tuple[int, int]]
@@ -92,12 +94,13 @@ def read_sql(text: str, dialect: str, locate: Locate, *, lint_down: bool = False
             out.directives.add("no_transaction")
         if marker.startswith(("+goose ", "migrate:")):
             out.directives.add("tool")
-    for piece in statements:
-        if not lint_down and not _is_up(sections, piece.start):
-            continue
-        if not out.first_statement_line:
-            out.first_statement_line = locate(piece.start)[0]
-        _read_statement(text, piece.start, piece.end, dialect, locate, out.operations, in_loop=False)
+    wanted = [p for p in statements if lint_down or _is_up(sections, p.start)]
+    if wanted:
+        out.first_statement_line = locate(wanted[0].start)[0]
+    raw = parallel.map_statements([text[p.start:p.end] for p in wanted], dialect) if len(wanted) >= parallel.MIN_STATEMENTS else None
+    for i, piece in enumerate(wanted):
+        _read_statement(text, piece.start, piece.end, dialect, locate, out.operations, in_loop=False,
+                        raw=raw[i] if raw is not None else None)
     return out
 
 
@@ -116,18 +119,18 @@ def _span(locate: Locate, start: int, end: int) -> Span:
 
 
 def _read_statement(text: str, start: int, end: int, dialect: str, locate: Locate,
-                    ops: list[Operation], in_loop: bool, anchor: Optional[int] = None) -> None:
+                    ops: list[Operation], in_loop: bool, anchor: Optional[int] = None, raw=None) -> None:
     from .sql_statement import statement_ops
 
-    sql = text[start:end]
     span = _span(locate, start, end)
     anchor = anchor or span.line
-    excerpt = " ".join(sql.split())[:200]
-    for kind, table, args in statement_ops(sql, dialect):
+    for kind, table, args in raw if raw is not None else statement_ops(text[start:end], dialect):
         if kind == "do_block":
             _read_do_block(text, start, end, dialect, locate, ops, anchor)
             continue
-        ops.append(Operation(kind, table, span, args, anchor=anchor, text=excerpt, in_loop=in_loop))
+        # Absent means None/False to every check: keep only what says something (memory on big files).
+        args = {k: v for k, v in args.items() if v is not None and v is not False and v != [] and v != {}}
+        ops.append(Operation(kind, sys.intern(table) if table else None, span, args, anchor=anchor, in_loop=in_loop))
 
 
 def _read_do_block(text: str, start: int, end: int, dialect: str, locate: Locate,

@@ -44,13 +44,24 @@ _HARMLESS_CREATE = {
 }
 
 
+_DIALECTS: dict[str, "sqlglot.Dialect"] = {}
+
+
+def get_dialect(name: str) -> "sqlglot.Dialect":
+    """sqlglot's dialect object, looked up once per name."""
+    found = _DIALECTS.get(name)
+    if found is None:
+        found = _DIALECTS[name] = sqlglot.Dialect.get_or_raise(name)
+    return found
+
+
 def tokenize(sql: str, dialect: str) -> list[Token]:
     """sqlglot's tokens, with the text after a "command" keyword tokenized too (sqlglot
     keeps it as one string token)."""
-    tokens = sqlglot.Dialect.get_or_raise(dialect).tokenize(sql)
+    tokens = get_dialect(dialect).tokenize(sql)
     if len(tokens) >= 2 and tokens[-1].token_type == TokenType.STRING and tokens[-2].token_type in _COMMANDS:
         offset = tokens[-2].end + 1  # the string token's own start is not reliable
-        tail = sqlglot.Dialect.get_or_raise(dialect).tokenize(sql[offset:])
+        tail = get_dialect(dialect).tokenize(sql[offset:])
         for tok in tail:
             tok.start += offset
             tok.end += offset

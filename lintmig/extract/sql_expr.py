@@ -6,6 +6,7 @@ sqlglot node.
 from __future__ import annotations
 
 import re
+import sys
 from typing import Optional
 
 from sqlglot import exp
@@ -37,7 +38,7 @@ def ident(node: Optional[exp.Expression]) -> Optional[str]:
     if node is None:
         return None
     if isinstance(node, exp.Identifier):
-        return node.this if node.quoted else node.this.lower()
+        return sys.intern(node.this if node.quoted else node.this.lower())
     if isinstance(node, (exp.Column, exp.Table)):
         return ident(node.this)
     name = getattr(node, "name", None)

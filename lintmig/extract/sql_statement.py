@@ -40,7 +40,7 @@ def statement_ops(sql: str, dialect: str) -> list[RawOp]:
         ops = classify_mod.classify(sql, dialect)
         return ops if ops is not None else _unknown(sql, dialect, parsed=True)
     try:
-        tree = sqlglot.parse_one(sql, read=dialect)
+        tree = sqlglot.parse_one(sql, read=classify_mod.get_dialect(dialect))
     except (SqlglotError, RecursionError, ValueError, KeyError, TypeError):
         tree = None
     if tree is None or isinstance(tree, exp.Command):
@@ -67,7 +67,7 @@ def _reparse_actions(ops: list[RawOp], dialect: str) -> list[RawOp]:
     for kind, table, args in ops:
         if kind == "alter_table" and args.get("action_sql") and table:
             try:
-                tree = sqlglot.parse_one(f"ALTER TABLE {table} {args['action_sql']}", read=dialect)
+                tree = sqlglot.parse_one(f"ALTER TABLE {table} {args['action_sql']}", read=classify_mod.get_dialect(dialect))
             except (SqlglotError, ValueError, KeyError, TypeError):
                 tree = None
             if isinstance(tree, exp.Alter):

@@ -1,10 +1,16 @@
-"""Reporters: each renders a run's result as text; none decides anything."""
+"""Reporters: each renders a run's result; none decides anything.
+
+A reporter yields its output in pieces, so a run with a hundred thousand findings is
+written out as it is rendered instead of being held as one string.
+"""
 from __future__ import annotations
+
+from typing import Iterator
 
 FORMATS = ("text", "json")
 
 
-def render(fmt: str, result, color: bool = False) -> str:
+def render(fmt: str, result, color: bool = False) -> Iterator[str]:
     if fmt == "json":
         from .json import render_json
 

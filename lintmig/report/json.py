@@ -2,20 +2,17 @@
 from __future__ import annotations
 
 import json
+from typing import Iterator
 
 
-def render_json(result) -> str:
-    findings = [f.to_json() for f in result.findings]
+def render_json(result) -> Iterator[str]:
     live = [f for f in result.findings if f.suppressed is None]
-    doc = {
-        "version": 1,
-        "tool": "lintmig",
-        "files_scanned": result.files_scanned,
-        "findings": findings,
-        "summary": {
-            "errors": sum(f.severity == "error" for f in live),
-            "warnings": sum(f.severity == "warning" for f in live),
-            "suppressed": len(result.findings) - len(live),
-        },
+    summary = {
+        "errors": sum(f.severity == "error" for f in live),
+        "warnings": sum(f.severity == "warning" for f in live),
+        "suppressed": len(result.findings) - len(live),
     }
-    return json.dumps(doc, indent=2) + "\n"
+    yield f'{{"version": 1, "tool": "lintmig", "files_scanned": {result.files_scanned},\n "findings": ['
+    for i, finding in enumerate(result.findings):
+        yield ("," if i else "") + "\n  " + json.dumps(finding.to_json())
+    yield "\n ],\n " + f'"summary": {json.dumps(summary)}}}\n'

@@ -1,21 +1,21 @@
 """One line per finding, `path:line:col: CODE name message`, then its help."""
 from __future__ import annotations
 
+from typing import Iterator
+
 _RESET, _BOLD, _RED, _YELLOW, _DIM = "\033[0m", "\033[1m", "\033[31m", "\033[33m", "\033[2m"
 
 
-def render_text(result, color: bool = False) -> str:
+def render_text(result, color: bool = False) -> Iterator[str]:
     def paint(text: str, *styles: str) -> str:
         return "".join(styles) + text + _RESET if color else text
 
-    lines = []
     live = [f for f in result.findings if f.suppressed is None]
     for f in live:
         where = paint(f"{f.path}:{f.span.line}:{f.span.column}:", _BOLD)
         code = paint(f"{f.code} {f.name}", _RED if f.severity == "error" else _YELLOW, _BOLD)
         level = "" if f.severity == "error" else " (warning)"
-        lines.append(f"{where} {code}{level} {f.message}")
-        lines.append(paint(f"  help: {f.help}", _DIM))
+        yield f"{where} {code}{level} {f.message}\n" + paint(f"  help: {f.help}", _DIM) + "\n"
     errors = sum(f.severity == "error" for f in live)
     warnings = len(live) - errors
     suppressed = len(result.findings) - len(live)
@@ -25,7 +25,4 @@ def render_text(result, color: bool = False) -> str:
     else:
         summary = f"No problems found ({files}"
     summary += f", {suppressed} suppressed)." if suppressed else ")."
-    if lines:
-        lines.append("")
-    lines.append(summary)
-    return "\n".join(lines) + "\n"
+    yield ("\n" if live else "") + summary + "\n"
