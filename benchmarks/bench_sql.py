@@ -20,6 +20,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -71,17 +72,21 @@ def generate(files: int, big_mb: int) -> tuple[list[Path], Path]:
     return sorted(small_dir.glob("*.sql")), big
 
 
-def timed(cmd: list[str], cwd: Path) -> tuple[float, float]:
-    """(wall seconds, peak RSS MiB) of one run."""
+def timed(cmd: list[str], cwd: Path, limit: float) -> tuple[float, float, bool]:
+    """(wall seconds, peak RSS MiB, stopped at the limit) of one run."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, _, usage = os.wait4(proc.pid, 0)
-    return time.perf_counter() - start, usage.ru_maxrss / 1024
+    timer = threading.Timer(limit, proc.kill)
+    timer.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    timer.cancel()
+    stopped = os.WIFSIGNALED(status)
+    return time.perf_counter() - start, usage.ru_maxrss / 1024, stopped
 
 
-def median_run(cmd: list[str], cwd: Path, runs: int) -> tuple[float, float]:
-    results = [timed(cmd, cwd) for _ in range(runs)]
-    return statistics.median(r[0] for r in results), max(r[1] for r in results)
+def median_run(cmd: list[str], cwd: Path, runs: int, limit: float = 600) -> tuple[float, float, bool]:
+    results = [timed(cmd, cwd, limit) for _ in range(runs)]
+    return statistics.median(r[0] for r in results), max(r[1] for r in results), any(r[2] for r in results)
 
 
 def main() -> None:
@@ -89,6 +94,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--files", type=int, default=2000)
     ap.add_argument("--big-mb", type=int, default=20)
+    ap.add_argument("--squawk-limit", type=float, default=300, help="stop squawk on the big file after this many seconds")
     args = ap.parse_args()
     files, big = generate(args.files, args.big_mb)
     lintmig = [sys.executable, "-m", "lintmig", "check", "--dialect", "postgres"]
@@ -97,9 +103,14 @@ def main() -> None:
     small = files[0]
     rows = []
 
-    def row(name: str, ours: tuple[float, float], theirs: tuple[float, float] | None) -> None:
+    def row(name: str, ours: tuple, theirs: tuple | None) -> None:
         ratio = f"{ours[0] / theirs[0]:.2f}x" if theirs else "-"
-        other = f"{theirs[0]:8.3f} s {theirs[1]:7.0f} MiB" if theirs else "       (squawk not installed)"
+        if theirs and theirs[2]:
+            other, ratio = f">{theirs[0]:7.0f} s (stopped)  ", f"<{ours[0] / theirs[0]:.2f}x"
+        elif theirs:
+            other = f"{theirs[0]:8.3f} s {theirs[1]:7.0f} MiB"
+        else:
+            other = "       (squawk not installed)"
         rows.append(f"{name:<22} {ours[0]:8.3f} s {ours[1]:7.0f} MiB   {other}   {ratio}")
 
     rel = [str(p.relative_to(CORPUS)) for p in files]
@@ -114,7 +125,7 @@ def main() -> None:
     warm = median_run(lintmig + cache + [str(CORPUS / "files")], env_cwd, args.runs)
     row(f"{len(files)} files, warm", warm, squawk_files)
     big_ours = median_run(lintmig + ["--no-cache", "big.sql"], CORPUS, 1)
-    big_theirs = median_run([squawk, "big.sql"], CORPUS, 1) if squawk else None
+    big_theirs = median_run([squawk, "big.sql"], CORPUS, 1, limit=args.squawk_limit) if squawk else None
     row(f"{args.big_mb} MB file", big_ours, big_theirs)
     shutil.rmtree(work, ignore_errors=True)
 

@@ -382,6 +382,7 @@ def _alter_action(a: Words, table: str, if_exists: bool) -> RawOp:
     if a.accept("DROP", "CONSTRAINT"):
         return ("drop_constraint", table, {"if_exists": a.accept("IF", "EXISTS"), "name": a.name()})
     text = a.sql[a.toks[0].start:a.toks[-1].end + 1] if a.sql else ""
+    a.i = 0
     if a.peek() not in _ALTER_ACTION_WORDS:
         return ("unanalyzable", table, {"reason": f"unknown ALTER TABLE action {a.peek() or '(empty)'}"})
     return ("alter_table", table, {"action": " ".join(x for x in a.words[:3] if x), "action_sql": text})

@@ -49,7 +49,22 @@ def statement_ops(sql: str, dialect: str) -> list[RawOp]:
             return _reparse_actions(ops, dialect)
         return _unknown(sql, dialect, parsed=tree is not None)
     mapper = _MAPPERS.get(type(tree))
-    return mapper(tree, dialect) if mapper else []
+    ops = mapper(tree, dialect) if mapper else []
+    if isinstance(tree, exp.Alter) and tree.args.get("not_valid") and len(tree.args.get("actions") or []) > 1:
+        ops = _not_valid_per_action(ops, sql, dialect)
+    return ops
+
+
+def _not_valid_per_action(ops: list[RawOp], sql: str, dialect: str) -> list[RawOp]:
+    """sqlglot marks a whole ALTER TABLE NOT VALID; each constraint action has its own."""
+    per_action = [args.get("not_valid") for kind, _, args in classify_mod.classify(sql, dialect) or []
+                  if kind == "add_constraint"]
+    constraints = [op for op in ops if op[0] == "add_constraint" and not op[2].get("on_new_column")]
+    if len(per_action) != len(constraints):
+        return ops
+    for (_, _, args), flag in zip(constraints, per_action):
+        args["not_valid"] = bool(flag)
+    return ops
 
 
 def _unknown(sql: str, dialect: str, parsed: bool) -> list[RawOp]:
