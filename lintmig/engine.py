@@ -5,7 +5,6 @@ checks decide, reporters render.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Optional
 
@@ -78,23 +77,15 @@ def extract_all(files: list[str], config: Config) -> list[Migration]:
 
 def _extract_many(todo: list[tuple[str, bytes, str]], config: Config) -> list[Migration]:
     jobs = [(path, data, config) for path, data, _ in todo]
-    workers = min(os.cpu_count() or 1, 8)
-    if len(jobs) < _POOL_MIN_FILES or workers < 2:
-        return [_extract_job(j) for j in jobs]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    if len(jobs) >= _POOL_MIN_FILES:
+        import sqlglot  # noqa: F401  (imported once here, shared by the forked workers)
 
-    import sqlglot  # noqa: F401  (imported once here, shared by forked workers)
+        from .extract.parallel import pool_map
 
-    try:
-        context = multiprocessing.get_context("fork")
-    except ValueError:
-        context = None
-    chunk = max(1, len(jobs) // (workers * 8))
-    from .extract.parallel import disable
-
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=disable) as pool:
-        return list(pool.map(_extract_job, jobs, chunksize=chunk))
+        results = pool_map(_extract_job, jobs, chunksize=max(1, len(jobs) // 32))
+        if results is not None:
+            return results
+    return [_extract_job(j) for j in jobs]
 
 
 def check_all(migrations: list[Migration], config: Config) -> list[Finding]:

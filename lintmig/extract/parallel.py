@@ -8,6 +8,7 @@ the cores are already busy.
 from __future__ import annotations
 
 import os
+from typing import Optional
 
 MIN_STATEMENTS = 5000
 _enabled = True
@@ -26,8 +27,9 @@ def _read_chunk(job: tuple[list[str], str]) -> list:
     return [statement_ops(t, dialect) for t in texts]
 
 
-def map_statements(texts: list[str], dialect: str):
-    """Raw operations of each statement, in order; None when a pool is not worth it."""
+def pool_map(fn, jobs: list, chunksize: int = 1) -> Optional[list]:
+    """fn over jobs on every core (forked workers that start no pools of their own), in
+    order; None when there is one core, no fork, or this is already a worker."""
     workers = min(os.cpu_count() or 1, 8)
     if not _enabled or workers < 2:
         return None
@@ -38,7 +40,13 @@ def map_statements(texts: list[str], dialect: str):
         context = multiprocessing.get_context("fork")
     except ValueError:
         return None
-    size = max(500, len(texts) // (workers * 4))
-    chunks = [(texts[i:i + size], dialect) for i in range(0, len(texts), size)]
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=disable) as pool:
-        return [ops for chunk in pool.map(_read_chunk, chunks) for ops in chunk]
+        return list(pool.map(fn, jobs, chunksize=chunksize))
+
+
+def map_statements(texts: list[str], dialect: str) -> Optional[list]:
+    """Raw operations of each statement, in order; None when no pool can be used."""
+    size = max(500, len(texts) // ((os.cpu_count() or 1) * 4))
+    chunks = [(texts[i:i + size], dialect) for i in range(0, len(texts), size)]
+    results = pool_map(_read_chunk, chunks)
+    return None if results is None else [ops for chunk in results for ops in chunk]
