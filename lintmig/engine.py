@@ -89,7 +89,7 @@ def _extract_many(todo: list[tuple[str, bytes, str]], config: Config) -> list[Mi
 
 
 def check_all(migrations: list[Migration], config: Config) -> list[Finding]:
-    from .checks import CHECKS, Hit, MigrationFacts
+    from .checks import CHECKS, MigrationFacts
     from .facts import ChangeFacts
 
     rules = catalog.load()
@@ -107,20 +107,26 @@ def check_all(migrations: list[Migration], config: Config) -> list[Finding]:
             by_kind.setdefault(kind, []).append((rule, CHECKS[code]))
     findings: list[Finding] = []
     for mig in ordered:
-        facts = MigrationFacts(change, mig)
+        found = _check_migration(mig, MigrationFacts(change, mig), by_kind, strict_rule, config, CHECKS)
+        found.sort(key=lambda f: (f.span, f.code))
+        findings.extend(found)
+    return findings
+
+
+def _check_migration(mig: Migration, facts, by_kind: dict, strict_rule, config: Config, checks: dict) -> list[Finding]:
+    findings: list[Finding] = []
+    for op in mig.operations:
+        for rule, fn in by_kind.get(op.kind, ()):
+            if mig.dialect in rule.dialects:
+                for hit in fn(op, facts):
+                    findings.append(_finding(rule, hit, mig))
+                    if rule.klass == "scale":  # LM118 asks for a scale decision no other rule asked for
+                        facts.flagged.add(id(hit.op))
+    if strict_rule is not None and config.mode == "strict":
+        fn = checks[strict_rule.code]
         for op in mig.operations:
-            for rule, fn in by_kind.get(op.kind, ()):
-                if mig.dialect in rule.dialects:
-                    for hit in fn(op, facts):
-                        findings.append(_finding(rule, hit, mig))
-                        if rule.klass == "scale":  # LM118 asks for a scale decision no other rule asked for
-                            facts.flagged.add(id(hit.op))
-        if strict_rule is not None and config.mode == "strict":
-            fn = CHECKS[strict_rule.code]
-            for op in mig.operations:
-                if op.kind in strict_rule.applies_to:
-                    findings.extend(_finding(strict_rule, hit, mig) for hit in fn(op, facts))
-    findings.sort(key=Finding.sort_key)
+            if op.kind in strict_rule.applies_to:
+                findings.extend(_finding(strict_rule, hit, mig) for hit in fn(op, facts))
     return findings
 
 

@@ -49,6 +49,12 @@ class Operation:
     # Filled in by the engine: settings in force, as {name: (value, scope)}.
     settings: dict[str, tuple[str, str]] = field(default_factory=dict)
 
+    def __reduce__(self):
+        # One positional tuple per operation keeps the extraction cache small and quick to
+        # load; `settings` and `seq` belong to a run, not to the file, and are not kept.
+        return (Operation, (self.kind, self.table, self.span, self.args, self.anchor, 0, self.txn,
+                            self.deliberate_no_txn, self.in_loop, self.safe_call))
+
 
 @dataclass(frozen=True, slots=True)
 class Comment:
