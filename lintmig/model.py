@@ -100,9 +100,6 @@ class Finding:
     anchor: int = 0
     suppressed: Optional[Suppression] = None
 
-    def sort_key(self) -> tuple:
-        return (self.path, self.span.line, self.span.column, self.code)
-
     def to_json(self) -> dict[str, Any]:
         return {
             "code": self.code,
