@@ -14,7 +14,7 @@ def table_rebuild(op, facts):
     for source in op.args.get("sources") or []:
         if not at_scale(op, facts, source):
             continue
-        swapped = any(o.kind == "drop_table" and o.table == source for o in later) or any(
-            o.kind == "rename_table" and o.args.get("new_name") == source for o in later)
+        # The old table is dropped or renamed away, or the copy is renamed over it.
+        swapped = any(o.table == source or o.args.get("new_name") == source for o in later)
         if swapped:
             yield Hit(op, f"copy-and-swap rebuild of existing table {source}: every row is copied into {op.table} while writes wait", source)

@@ -260,11 +260,18 @@ def _optimize(w: Words, dialect: str) -> list[RawOp]:
 
 
 def _rename(w: Words, dialect: str) -> Optional[list[RawOp]]:
+    """MySQL RENAME TABLE a TO b[, c TO d ...]."""
     if not w.accept("RENAME", "TABLE"):
         return None
-    old = w.name()
-    w.accept("TO")
-    return [("rename_table", old, {"new_name": w.name()})]
+    ops: list[RawOp] = []
+    while True:
+        old = w.name()
+        if old is None or not w.accept("TO"):
+            break
+        ops.append(("rename_table", old, {"new_name": w.name()}))
+        if not w.accept(","):
+            break
+    return ops or None
 
 
 def _create(w: Words, dialect: str) -> Optional[list[RawOp]]:
