@@ -118,6 +118,18 @@ def _is_value(node: exp.Expression) -> bool:
     return False
 
 
+def _is_value_list(node: exp.Expression) -> bool:
+    """`= ANY(ARRAY[1, 2])` or `= ANY($1)`: a list of values, given or bound."""
+    if not isinstance(node, exp.Any):
+        return False
+    inner = node.this
+    while isinstance(inner, exp.Paren):
+        inner = inner.this
+    if isinstance(inner, exp.Array):
+        return all(_is_value(i) for i in inner.expressions)
+    return _is_value(inner)
+
+
 def _target_column(node: exp.Expression, names: set[str]) -> Optional[str]:
     if not isinstance(node, exp.Column):
         return None
@@ -166,7 +178,7 @@ def _atom(node: exp.Expression, names: set[str]) -> set[str]:
     if isinstance(node, exp.EQ):
         for col, val in ((node.this, node.expression), (node.expression, node.this)):
             name = _target_column(col, names)
-            if name and _is_value(val):
+            if name and (_is_value(val) or _is_value_list(val)):
                 return {name}
         return set()
     if isinstance(node, exp.In):

@@ -33,6 +33,8 @@ _BLOCK_START = re.compile(
     r"(?:constraint\s+)?(?:trigger|procedure|function|event)\b",
     re.I,
 )
+_COPY_STDIN = re.compile(r"copy\s[^;]*\bfrom\s+stdin\b", re.I)
+_COPY_END = re.compile(r"^\\\.[ \t\r]*$", re.M)
 _LOOP_END = re.compile(r"\s+(?:if|loop|while|repeat|for)(?![\w$])", re.I)
 
 
@@ -78,9 +80,13 @@ def split(text: str, dialect: str = "postgres") -> tuple[list[Piece], list[Piece
         last_sig = end
 
     def close() -> None:
-        nonlocal stmt_start, pattern
+        nonlocal stmt_start, pattern, pos
         if stmt_start >= 0:
             statements.append(Piece(stmt_start, last_sig))
+            if dialect == "postgres" and _COPY_STDIN.match(text, stmt_start, last_sig):
+                # psql's COPY ... FROM stdin: data rows follow, up to a line "\."
+                end = _COPY_END.search(text, pos)
+                pos = end.end() if end else n
         stmt_start = -1
         pattern = base if delimiter == ";" else re.compile(re.escape(delimiter) + "|" + base.pattern)
 

@@ -49,9 +49,22 @@ def statement_ops(sql: str, dialect: str) -> list[RawOp]:
             return _reparse_actions(ops, dialect)
         return _unknown(sql, dialect, parsed=tree is not None)
     mapper = _MAPPERS.get(type(tree))
-    ops = mapper(tree, dialect) if mapper else []
+    ops = _cte_changes(tree, dialect) + (mapper(tree, dialect) if mapper else [])
     if isinstance(tree, exp.Alter) and tree.args.get("not_valid") and len(tree.args.get("actions") or []) > 1:
         ops = _not_valid_per_action(ops, sql, dialect)
+    return ops
+
+
+def _cte_changes(tree: exp.Expression, dialect: str) -> list[RawOp]:
+    """`WITH moved AS (DELETE ... RETURNING *) INSERT ...`: the CTE's data change runs too."""
+    with_ = tree.args.get("with_") or tree.args.get("with")
+    if not with_:
+        return []
+    ops: list[RawOp] = []
+    for cte in with_.expressions:
+        inner = cte.this
+        if isinstance(inner, (exp.Update, exp.Delete)):
+            ops.extend(_data_change(inner, "update" if isinstance(inner, exp.Update) else "delete"))
     return ops
 
 
