@@ -29,6 +29,14 @@ def recognised(path: str, config: Config) -> bool:
     """A file under a named folder counts when its front end exists and it is not a down file."""
     if path.endswith(".sql"):
         return config.lint_downgrade or not is_down_file(path)
+    if path.endswith(".py") and not os.path.basename(path).startswith("__"):
+        from .extract.alembic import looks_like_alembic
+
+        try:
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                return looks_like_alembic(fh.read(65536))
+        except OSError:
+            return False
     return False
 
 

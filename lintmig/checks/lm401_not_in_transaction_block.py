@@ -26,6 +26,8 @@ def not_in_transaction_block(op, facts):
         where = "a multi-statement query string, which is one implicit transaction"
     elif op.txn == "file":
         where = "the transaction the migration tool wraps around the file"
+    elif op.txn == "alembic":
+        where = "the transaction Alembic runs the migration in (use op.get_context().autocommit_block())"
     else:
         where = "an explicit transaction"
     yield Hit(op, f"{what} cannot run inside a transaction block, and here it runs inside {where}")

@@ -25,9 +25,26 @@ def unreadable(path: str, dialect: str, reason: str, line: int = 1) -> Migration
 
 
 def extract_text(path: str, text: str, config: Config) -> Migration:
+    if path.endswith(".py"):
+        return _extract_python(path, text, config)
     from .sql import extract_sql_file
 
     return extract_sql_file(path, text, config.dialect, config.sql_transaction, config.lint_downgrade)
+
+
+def _extract_python(path: str, text: str, config: Config) -> Migration:
+    import libcst
+
+    from .alembic import extract_alembic, looks_like_alembic
+
+    if not text.strip():
+        return Migration(path=path, host="python", dialect=config.dialect)
+    if not looks_like_alembic(text):
+        return unreadable(path, config.dialect, "not a migration lintmig can read (an Alembic revision defines upgrade())")
+    try:
+        return extract_alembic(path, text, config.dialect, config.lint_downgrade)
+    except libcst.ParserSyntaxError as err:
+        return unreadable(path, config.dialect, f"Python syntax error: {err.message}", line=err.raw_line)
 
 
 def extract_file(path: str, data: bytes, config: Config) -> Migration:

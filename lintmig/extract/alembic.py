@@ -1,0 +1,516 @@
+"""Alembic revisions -> Operations, read with libcst; nothing is imported or run.
+
+`upgrade()` is walked in order (and `downgrade()` when downgrades are linted), following
+what a reader follows: `op.*` calls by Alembic's real signatures, `batch_alter_table`
+blocks, `autocommit_block()`, dialect branches, loops over literal lists, helpers defined
+in the same file (reported at the call site), and SQL strings handed to the SQL front end.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Optional
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from ..model import Migration, Operation, Span
+from .pycolumns import column_info, sa_type
+from .pytext import UNKNOWN, Call, Evaluator, Text, dotted, text_or_none
+from .sql import read_sql
+
+# Positional parameters of Alembic's operations (table first); batch_op drops the table.
+SIGNATURES = {
+    "create_index": ["index_name", "table_name", "columns", "schema", "unique"],
+    "drop_index": ["index_name", "table_name", "schema"],
+    "add_column": ["table_name", "column", "schema"],
+    "drop_column": ["table_name", "column_name", "schema"],
+    "alter_column": ["table_name", "column_name", "nullable", "comment", "server_default", "new_column_name",
+                     "type_", "existing_type", "existing_server_default", "existing_nullable", "schema"],
+    "create_foreign_key": ["constraint_name", "source_table", "referent_table", "local_cols", "remote_cols"],
+    "create_check_constraint": ["constraint_name", "table_name", "condition"],
+    "create_unique_constraint": ["constraint_name", "table_name", "columns"],
+    "create_primary_key": ["constraint_name", "table_name", "columns"],
+    "drop_constraint": ["constraint_name", "table_name", "type_"],
+    "create_table": ["table_name"],
+    "drop_table": ["table_name"],
+    "rename_table": ["old_table_name", "new_table_name"],
+    "execute": ["sqltext"],
+    "bulk_insert": ["table", "rows"],
+}
+_TABLE_PARAMS = {"table_name", "source_table", "old_table_name"}
+_EXECUTE = {"execute", "exec_driver_sql"}
+_DIALECTS = {"postgresql": "postgres", "postgres": "postgres", "sqlite": "sqlite", "mysql": "mysql", "mariadb": "mysql"}
+
+
+def looks_like_alembic(text: str) -> bool:
+    return "def upgrade" in text and ("alembic" in text or "down_revision" in text)
+
+
+@dataclass(frozen=True)
+class Ctx:
+    env: dict = field(default_factory=dict)
+    autocommit: bool = False
+    batch_table: Optional[str] = None
+    batch_alias: Optional[str] = None
+    in_loop: bool = False
+    row_loop: bool = False
+    call_site: Optional[Span] = None  # helper calls report here
+    depth: int = 0
+
+
+class AlembicReader:
+    def __init__(self, path: str, text: str, dialect: str, lint_down: bool):
+        self.path, self.dialect, self.lint_down = path, dialect, lint_down
+        wrapper = MetadataWrapper(cst.parse_module(text))
+        self.module = wrapper.module
+        self._positions = wrapper.resolve(PositionProvider)
+        self.eval = Evaluator(self.pos)
+        self.ops: list[Operation] = []
+        self.op_names = {"op"}
+        self.functions: dict[str, cst.FunctionDef] = {}
+        self.consts: dict[str, Any] = {}
+        self.revision: Optional[str] = None
+        self.down_revision: tuple[str, ...] = ()
+        self.header_end = 0
+        self._strings = 0
+
+    def pos(self, node: cst.CSTNode) -> tuple[int, int]:
+        start = self._positions[node].start
+        return (start.line, start.column + 1)
+
+    def span(self, node: cst.CSTNode) -> Span:
+        r = self._positions[node]
+        return Span(r.start.line, r.start.column + 1, r.end.line, max(r.end.column, 1))
+
+    # The module: imports, constants, helpers, the header.
+
+    def read(self) -> Migration:
+        for stmt in self.module.body:
+            self._module_statement(stmt)
+        for name in ("upgrade",) + (("downgrade",) if self.lint_down else ()):
+            fn = self.functions.get(name)
+            if fn is not None:
+                self._walk(fn.body.body, Ctx(env=dict(self.consts)))
+        self._transactions()
+        return Migration(path=self.path, host="alembic", dialect=self.dialect, operations=self.ops,
+                         header_end=self.header_end, revision=self.revision, depends_on=self.down_revision)
+
+    def _module_statement(self, stmt: cst.CSTNode) -> None:
+        line = self.pos(stmt)[0]
+        in_header = True
+        if isinstance(stmt, cst.FunctionDef):
+            self.functions[stmt.name.value] = stmt
+            in_header = False
+        elif isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.ImportFrom) and dotted(small.module or cst.Name("")) == "alembic":
+                    for alias in small.names if not isinstance(small.names, cst.ImportStar) else []:
+                        if alias.name.value == "op":
+                            self.op_names.add(alias.asname.name.value if alias.asname else "op")
+                elif isinstance(small, (cst.Assign, cst.AnnAssign)):
+                    target = small.targets[0].target if isinstance(small, cst.Assign) else small.target
+                    if isinstance(target, cst.Name) and small.value is not None:
+                        value = self.eval.value(small.value, self.consts)
+                        self.consts[target.value] = value.value if isinstance(value, Text) else value
+                        self._revision_ids(target.value, self.consts[target.value])
+                        in_header = in_header and target.value in (
+                            "revision", "down_revision", "branch_labels", "depends_on")
+                elif not isinstance(small, (cst.Import, cst.ImportFrom, cst.Expr)):
+                    in_header = False
+        else:
+            in_header = False
+        if in_header and not self.functions:
+            self.header_end = self._positions[stmt].end.line
+        elif not self.functions and self.header_end == 0:
+            self.header_end = line - 1
+
+    def _revision_ids(self, name: str, value: Any) -> None:
+        if name == "revision" and isinstance(value, str):
+            self.revision = value
+        elif name == "down_revision":
+            values = value if isinstance(value, list) else [value]
+            self.down_revision = tuple(v for v in values if isinstance(v, str))
+
+    # Walking function bodies.
+
+    def _walk(self, body, ctx: Ctx) -> None:
+        for stmt in body:
+            self._statement(stmt, ctx)
+
+    def _statement(self, stmt: cst.CSTNode, ctx: Ctx) -> None:
+        anchor = ctx.call_site or self.span(stmt)
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                self._small(small, ctx, anchor)
+        elif isinstance(stmt, cst.With):
+            self._with(stmt, ctx)
+        elif isinstance(stmt, cst.If):
+            self._if(stmt, ctx)
+        elif isinstance(stmt, cst.For):
+            self._for(stmt, ctx)
+        elif isinstance(stmt, cst.While):
+            self._walk(stmt.body.body, replace(ctx, in_loop=True))
+        elif isinstance(stmt, cst.Try):
+            self._walk(stmt.body.body, ctx)
+            for handler in stmt.handlers:
+                self._walk(handler.body.body, ctx)
+            for extra in (stmt.orelse, stmt.finalbody):
+                if extra is not None:
+                    self._walk(extra.body.body, ctx)
+
+    def _small(self, small: cst.CSTNode, ctx: Ctx, anchor: Span) -> None:
+        if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+            self._call(small.value, ctx, anchor)
+        elif isinstance(small, (cst.Assign, cst.AnnAssign)):
+            target = small.targets[0].target if isinstance(small, cst.Assign) else small.target
+            if small.value is None:
+                return
+            if isinstance(small.value, cst.Call):
+                self._call(small.value, ctx, anchor)
+            if isinstance(target, cst.Name):
+                ctx.env[target.value] = self.eval.value(small.value, ctx.env)
+
+    def _with(self, stmt: cst.With, ctx: Ctx) -> None:
+        inner = ctx
+        batch_at = None
+        for item in stmt.items:
+            call = item.item
+            name = dotted(call.func) if isinstance(call, cst.Call) else ""
+            if name.endswith("autocommit_block"):
+                for op in self.ops:  # committed by the block: a failure later re-runs them
+                    op.deliberate_no_txn = True
+                inner = replace(inner, autocommit=True)
+            elif name.split(".")[0] in self.op_names and name.endswith("batch_alter_table"):
+                values = self._bind(call, ["table_name", "schema"], inner)
+                alias = item.asname.name.value if item.asname and isinstance(item.asname.name, cst.Name) else None
+                inner = replace(inner, batch_table=text_or_none(values.get("table_name")), batch_alias=alias)
+                batch_at = (len(self.ops), values)
+        self._walk(stmt.body.body, inner)
+        if batch_at is not None:
+            self._batch_op(stmt, ctx, *batch_at, table=inner.batch_table)
+
+    def _batch_op(self, stmt: cst.With, ctx: Ctx, first: int, values: dict, table: Optional[str]) -> None:
+        """LM117: does Alembic recreate the table for this batch? (its own rule, mirrored)"""
+        recreate = text_or_none(values.get("recreate")) or "auto"
+        inside = self.ops[first:]
+        why = None
+        if recreate == "always":
+            why = 'recreate="always"'
+        elif recreate == "auto" and self.dialect == "sqlite":
+            for op in inside:
+                if op.kind not in ("add_column", "create_index", "drop_index"):
+                    why = f"SQLite cannot {op.kind.replace('_', ' ')} in place"
+                    break
+                if op.kind == "add_column" and op.args.get("sql_server_default"):
+                    why = "SQLite cannot add a column with a SQL expression default in place"
+                    break
+        span = ctx.call_site or self.span(stmt)
+        op = Operation("batch_alter", table, span, {"recreate": why is not None, "why": why} if why else {},
+                       anchor=span.line)
+        self.ops.insert(first, op)
+
+    def _if(self, stmt: cst.If, ctx: Ctx) -> None:
+        verdict = self._dialect_test(stmt.test, ctx)
+        if verdict is not False:
+            self._walk(stmt.body.body, ctx)
+        orelse = stmt.orelse
+        if orelse is not None and verdict is not True:
+            if isinstance(orelse, cst.If):
+                self._if(orelse, ctx)
+            else:
+                self._walk(orelse.body.body, ctx)
+
+    def _dialect_test(self, test: cst.BaseExpression, ctx: Ctx) -> Optional[bool]:
+        """True/False when the test compares the dialect name with a literal; None otherwise."""
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            inner = self._dialect_test(test.expression, ctx)
+            return None if inner is None else not inner
+        if isinstance(test, cst.Name):
+            value = ctx.env.get(test.value)
+            return value if isinstance(value, bool) else None
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+            comp = test.comparisons[0]
+            subject, literal = dotted(test.left), text_or_none(self.eval.value(comp.comparator, ctx.env))
+            if literal is None:
+                return None
+            if subject.endswith((".dialect.name", ".name")) or subject.endswith("dialect"):
+                target = _DIALECTS.get(literal.lower())
+                if target is None:
+                    return None
+                same = target == self.dialect
+                if isinstance(comp.operator, cst.Equal):
+                    return same
+                if isinstance(comp.operator, cst.NotEqual):
+                    return not same
+                if isinstance(comp.operator, cst.In):
+                    return None
+        if isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute) and test.func.attr.value == "startswith":
+            subject = dotted(test.func.value.args[0].value) if isinstance(test.func.value, cst.Call) and test.func.value.args else dotted(test.func.value)
+            literal = text_or_none(self.eval.value(test.args[0].value, ctx.env)) if test.args else None
+            if "url" in subject and literal:
+                prefix = literal.split("+")[0].split(":")[0].lower()
+                target = _DIALECTS.get(prefix)
+                return None if target is None else target == self.dialect
+        return None
+
+    def _for(self, stmt: cst.For, ctx: Ctx) -> None:
+        values = self.eval.value(stmt.iter, ctx.env)
+        target = stmt.target.value if isinstance(stmt.target, cst.Name) else None
+        if isinstance(values, list) and target and all(v is not UNKNOWN for v in values):
+            for value in values:  # a loop over a literal list: one pass per value
+                env = dict(ctx.env)
+                env[target] = value
+                self._walk(stmt.body.body, replace(ctx, env=env))
+            return
+        iterated = dotted(stmt.iter.func) if isinstance(stmt.iter, cst.Call) else dotted(stmt.iter)
+        rows = any(word in iterated for word in ("execute", "fetchall", "scalars", "all()", "query"))
+        env = dict(ctx.env)
+        if target:
+            env[target] = UNKNOWN
+        self._walk(stmt.body.body, replace(ctx, env=env, in_loop=True, row_loop=rows or ctx.row_loop))
+
+    # Calls.
+
+    def _call(self, call: cst.Call, ctx: Ctx, anchor: Span) -> None:
+        name = dotted(call.func)
+        head, _, method = name.rpartition(".")
+        site = ctx.call_site or self.span(call)
+        if not head and name in self.functions and ctx.depth < 4 and name not in ("upgrade", "downgrade"):
+            self._helper(self.functions[name], call, ctx, site)
+        elif head in self.op_names and method in SIGNATURES:
+            self._op_call(method, call, ctx, site, table=None)
+        elif ctx.batch_alias and head == ctx.batch_alias and method in SIGNATURES:
+            self._op_call(method, call, ctx, site, table=ctx.batch_table)
+        elif method in _EXECUTE and call.args:
+            self._execute(call.args[0].value, call, ctx, site, has_params=len(call.args) > 1)
+
+    def _helper(self, fn: cst.FunctionDef, call: cst.Call, ctx: Ctx, site: Span) -> None:
+        env = dict(self.consts)
+        params = [p.name.value for p in fn.params.params]
+        for i, arg in enumerate(a for a in call.args if a.keyword is None):
+            if i < len(params):
+                env[params[i]] = self.eval.value(arg.value, ctx.env)
+        for arg in call.args:
+            if arg.keyword is not None:
+                env[arg.keyword.value] = self.eval.value(arg.value, ctx.env)
+        for p in fn.params.params:
+            if p.name.value not in env and p.default is not None:
+                env[p.name.value] = self.eval.value(p.default, self.consts)
+        self._walk(fn.body.body, replace(ctx, env=env, call_site=site, depth=ctx.depth + 1))
+
+    def _bind(self, call: cst.Call, params: list[str], ctx: Ctx) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        positional = [a for a in call.args if a.keyword is None and not a.star]
+        for name, arg in zip(params, positional):
+            values[name] = self.eval.value(arg.value, ctx.env)
+        values["*"] = [self.eval.value(a.value, ctx.env) for a in positional[len(params):]]
+        for arg in call.args:
+            if arg.keyword is not None:
+                values[arg.keyword.value] = self.eval.value(arg.value, ctx.env)
+        return values
+
+    def _emit(self, kind: str, table: Any, args: dict, ctx: Ctx, site: Span) -> None:
+        table = text_or_none(table)
+        args = {k: v for k, v in args.items() if v is not None and v is not False and v != [] and v != {}}
+        op = Operation(kind, table, site, args, anchor=site.line, in_loop=ctx.in_loop)
+        op.txn = None if ctx.autocommit else "alembic"
+        op.deliberate_no_txn = ctx.autocommit
+        self.ops.append(op)
+
+    def _op_call(self, method: str, call: cst.Call, ctx: Ctx, site: Span, table: Optional[str]) -> None:
+        params = SIGNATURES[method]
+        if table is not None:  # batch_op: the table comes from the with-block
+            params = [p for p in params if p not in _TABLE_PARAMS]
+        v = self._bind(call, params, ctx)
+        if table is not None:
+            for p in _TABLE_PARAMS:
+                v.setdefault(p, table)
+        reader = getattr(self, f"_op_{method}", None)
+        if reader is not None:
+            reader(v, ctx, site)
+
+    def _op_create_index(self, v, ctx, site):
+        columns = v.get("columns")
+        self._emit("create_index", v.get("table_name"), {
+            "name": text_or_none(v.get("index_name")), "unique": v.get("unique") is True,
+            "concurrently": v.get("postgresql_concurrently") is True, "if_not_exists": v.get("if_not_exists") is True,
+            "partial": v.get("postgresql_where") is not None or v.get("sqlite_where") is not None,
+            "columns": [text_or_none(c) for c in columns if text_or_none(c)] if isinstance(columns, list) else [],
+        }, ctx, site)
+
+    def _op_drop_index(self, v, ctx, site):
+        self._emit("drop_index", v.get("table_name"), {
+            "name": text_or_none(v.get("index_name")), "concurrently": v.get("postgresql_concurrently") is True,
+            "if_exists": v.get("if_exists") is True}, ctx, site)
+
+    def _op_add_column(self, v, ctx, site):
+        table, info = v.get("table_name"), column_info(v.get("column"), self.dialect)
+        if info is None:
+            self._emit("add_column", table, {"column": None}, ctx, site)
+            return
+        self._emit("add_column", table, {**info.add_column_args(), "if_not_exists": v.get("if_not_exists") is True}, ctx, site)
+        # Alembic adds a column's constraints and indexes in separate statements after it.
+        for kind, args in info.implied():
+            self._emit(kind, table, args, ctx, site)
+
+    def _op_drop_column(self, v, ctx, site):
+        self._emit("drop_column", v.get("table_name"), {"column": text_or_none(v.get("column_name")),
+                                                          "if_exists": v.get("if_exists") is True}, ctx, site)
+
+    def _op_alter_column(self, v, ctx, site):
+        table, column = v.get("table_name"), text_or_none(v.get("column_name"))
+        if v.get("type_") not in (None, UNKNOWN):
+            self._emit("alter_column_type", table, {
+                "column": column, "new_type": sa_type(v.get("type_")), "old_type": sa_type(v.get("existing_type")),
+                "using": v.get("postgresql_using") is not None}, ctx, site)
+        if v.get("nullable") is False:
+            self._emit("set_not_null", table, {"column": column}, ctx, site)
+        elif v.get("nullable") is True:
+            self._emit("drop_not_null", table, {"column": column}, ctx, site)
+        if "server_default" in v and v["server_default"] is not False:
+            kind = "drop_default" if v["server_default"] is None else "set_default"
+            self._emit(kind, table, {"column": column}, ctx, site)
+        if v.get("new_column_name"):
+            self._emit("rename_column", table, {"column": column, "new_name": text_or_none(v["new_column_name"])}, ctx, site)
+
+    def _constraint(self, ctype: str, v: dict, ctx: Ctx, site: Span, **extra) -> None:
+        table = v.get("table_name", v.get("source_table"))
+        self._emit("add_constraint", table, {"name": text_or_none(v.get("constraint_name")), "type": ctype,
+                                              "not_valid": v.get("postgresql_not_valid") is True, **extra}, ctx, site)
+
+    def _op_create_foreign_key(self, v, ctx, site):
+        self._constraint("foreign_key", v, ctx, site, references=text_or_none(v.get("referent_table")))
+
+    def _op_create_check_constraint(self, v, ctx, site):
+        self._constraint("check", v, ctx, site, not_null_column=_not_null_column(v.get("condition"), self.dialect))
+
+    def _op_create_unique_constraint(self, v, ctx, site):
+        self._constraint("unique", v, ctx, site, columns=_names(v.get("columns")))
+
+    def _op_create_primary_key(self, v, ctx, site):
+        self._constraint("primary_key", v, ctx, site, columns=_names(v.get("columns")))
+
+    def _op_drop_constraint(self, v, ctx, site):
+        self._emit("drop_constraint", v.get("table_name"), {"name": text_or_none(v.get("constraint_name")),
+                                                             "if_exists": v.get("if_exists") is True}, ctx, site)
+
+    def _op_create_table(self, v, ctx, site):
+        columns: dict[str, Any] = {}
+        keys = []
+        for item in v.get("*") or []:
+            info = column_info(item, self.dialect)
+            if info is not None:
+                columns[info.name] = info.type
+                if info.primary_key or info.unique:
+                    keys.append([info.name])
+            elif isinstance(item, Call) and item.name in ("PrimaryKeyConstraint", "UniqueConstraint"):
+                keys.append(_names(item.args))
+        self._emit("create_table", v.get("table_name"), {"columns": columns, "keys": keys,
+                                                          "if_not_exists": v.get("if_not_exists") is True}, ctx, site)
+
+    def _op_drop_table(self, v, ctx, site):
+        self._emit("drop_table", v.get("table_name"), {"if_exists": v.get("if_exists") is True}, ctx, site)
+
+    def _op_rename_table(self, v, ctx, site):
+        self._emit("rename_table", v.get("old_table_name"), {"new_name": text_or_none(v.get("new_table_name"))}, ctx, site)
+
+    def _op_execute(self, v, ctx, site):
+        self._execute_value(v.get("sqltext"), ctx, site)
+
+    def _execute(self, arg: cst.BaseExpression, call: cst.Call, ctx: Ctx, site: Span, has_params: bool) -> None:
+        self._execute_value(self.eval.value(arg, ctx.env), ctx, site)
+
+    def _execute_value(self, value: Any, ctx: Ctx, site: Span) -> None:
+        if isinstance(value, Text):
+            self._sql(value, ctx, site)
+        elif isinstance(value, Call):
+            self._core(value, ctx, site)
+        else:
+            self._emit("unanalyzable", None, {"reason": "SQL built from values lintmig cannot resolve"}, ctx, site)
+
+    def _core(self, value: Call, ctx: Ctx, site: Span) -> None:
+        """SQLAlchemy Core: `table.update().where(...)`, `sa.delete(table)...`."""
+        calls = _chain(value.node)
+        names = [dotted(c.func).rsplit(".", 1)[-1] for c in calls]
+        kind = next((n for n in names if n in ("update", "delete")), None)
+        if kind is None:
+            return
+        first = calls[names.index(kind)]
+        target = first.func.value if isinstance(first.func, cst.Attribute) else (first.args[0].value if first.args else None)
+        table = self.eval.value(target, ctx.env) if target is not None else None
+        if isinstance(table, Call) and table.args:  # sa.table("orders", ...) / sa.Table("orders", ...)
+            table = table.args[0]
+        where = [c for c, n in zip(calls, names) if n == "where"]
+        bounds = None if not where else [sorted({c for w in where for c in self._core_bounds(w, ctx)})]
+        self._emit(kind, table, {"bounds": bounds, "row_by_row": ctx.row_loop}, ctx, site)
+
+    def _core_bounds(self, where: cst.Call, ctx: Ctx) -> set[str]:
+        """Columns a Core `.where(...)` bounds with values: ==, .in_([...]), .between(a, b)."""
+        bound: set[str] = set()
+        for arg in where.args:
+            expr = arg.value
+            if isinstance(expr, cst.Comparison) and len(expr.comparisons) == 1 and isinstance(expr.comparisons[0].operator, cst.Equal):
+                value = self.eval.value(expr.comparisons[0].comparator, ctx.env)
+                if value is not UNKNOWN and value is not None or isinstance(expr.comparisons[0].comparator, cst.Name):
+                    bound.add(dotted(expr.left).rsplit(".", 1)[-1])
+            elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("in_", "between"):
+                bound.add(dotted(expr.func.value).rsplit(".", 1)[-1])
+        return bound
+
+    def _sql(self, text: Text, ctx: Ctx, site: Span) -> None:
+        read = read_sql(text.value, self.dialect, text.locator())
+        self._strings += 1
+        multi = len(read.operations) > 1 and len({(o.span.line, o.span.column) for o in read.operations}) > 1
+        for op in read.operations:
+            op.anchor = site.line
+            op.in_loop = op.in_loop or ctx.in_loop
+            if ctx.row_loop and op.kind in ("update", "delete"):
+                op.args = {**op.args, "row_by_row": True}
+            if multi and self.dialect == "postgres":
+                op.args = {**op.args, "multi_statement": True}
+            op.txn = None if ctx.autocommit else "alembic"
+            if multi and self.dialect == "postgres" and ctx.autocommit and op.kind != "transaction":
+                op.txn = f"string{self._strings}"  # one query string: one implicit transaction
+            op.deliberate_no_txn = ctx.autocommit
+            self.ops.append(op)
+
+    def _transactions(self) -> None:
+        if self.dialect == "mysql":  # MySQL commits around every DDL statement
+            from ..facts import DDL_KINDS
+
+            for op in self.ops:
+                if op.kind in DDL_KINDS:
+                    op.txn = None
+
+
+def _chain(node: cst.BaseExpression) -> list[cst.Call]:
+    """The calls of a method chain, innermost first: a.update().where(x).values(y)."""
+    calls: list[cst.Call] = []
+    while True:
+        if isinstance(node, cst.Call):
+            calls.append(node)
+            node = node.func
+        elif isinstance(node, cst.Attribute):
+            node = node.value
+        else:
+            return list(reversed(calls))
+
+
+def _names(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [n for n in (text_or_none(v) for v in value) if n]
+    return []
+
+
+def _not_null_column(condition: Any, dialect: str) -> Optional[str]:
+    text = text_or_none(condition)
+    if not text:
+        return None
+    from .sql_statement import statement_ops
+
+    ops = statement_ops(f"ALTER TABLE t ADD CONSTRAINT c CHECK ({text})", dialect)
+    return ops[0][2].get("not_null_column") if ops and ops[0][0] == "add_constraint" else None
+
+
+def extract_alembic(path: str, text: str, dialect: str, lint_down: bool = False) -> Migration:
+    return AlembicReader(path, text, dialect, lint_down).read()

@@ -1,0 +1,239 @@
+"""Static values of Python expressions, for the Python front ends (libcst).
+
+Nothing is imported or run. A value is a plain Python value (str, int, bool, None, list,
+dict), a `Text` (a string whose pieces remember where they stand in the file, with
+placeholders for the parts that cannot be resolved), a `Call` record, or UNKNOWN.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+import libcst as cst
+
+UNKNOWN: Any = type("Unknown", (), {"__repr__": lambda self: "UNKNOWN"})()
+PLACEHOLDER = "tpl_____"
+Pos = tuple[int, int]  # 1-based line and column in the host file
+
+
+@dataclass
+class Text:
+    """A string built from pieces; each piece knows where its first character stands."""
+
+    pieces: list[tuple[str, Optional[Pos]]] = field(default_factory=list)
+    dynamic: bool = False  # some part could not be resolved
+    is_sql: bool = False  # came through sa.text() / literal_column(): a SQL expression, not a value
+
+    @property
+    def value(self) -> str:
+        return "".join(p for p, _ in self.pieces)
+
+    def __add__(self, other: "Text") -> "Text":
+        return Text(self.pieces + other.pieces, self.dynamic or other.dynamic)
+
+    def locator(self) -> Callable[[int], Pos]:
+        """Offset in `value` -> position in the host file."""
+        starts, offset = [], 0
+        for piece, pos in self.pieces:
+            starts.append((offset, piece, pos))
+            offset += len(piece)
+        fallback = next((p for _, _, p in starts if p), (1, 1))
+
+        def locate(at: int) -> Pos:
+            chosen = starts[0] if starts else (0, "", fallback)
+            for entry in starts:
+                if entry[0] <= at:
+                    chosen = entry
+                else:
+                    break
+            start, piece, pos = chosen
+            pos = pos or fallback
+            rel = min(max(at - start, 0), max(len(piece) - 1, 0))
+            before = piece[:rel]
+            newlines = before.count("\n")
+            if newlines:
+                return (pos[0] + newlines, rel - before.rfind("\n"))
+            return (pos[0], pos[1] + rel)
+
+        return locate
+
+
+@dataclass
+class Call:
+    """A call we keep as data: `sa.Column(...)`, `sa.text(...)`, `sa.func.now()`, ..."""
+
+    name: str  # last dotted part, e.g. "Column"
+    dotted: str
+    args: list[Any]
+    kwargs: dict[str, Any]
+    node: cst.Call
+
+
+def dotted(node: cst.BaseExpression) -> str:
+    """`op.get_bind().execute` -> "op.get_bind().execute"; "" when not a plain chain."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = dotted(node.value)
+        return f"{base}.{node.attr.value}" if base else ""
+    if isinstance(node, cst.Call):
+        base = dotted(node.func)
+        return f"{base}()" if base else ""
+    return ""
+
+
+class Evaluator:
+    """Evaluates expressions against an environment of names."""
+
+    def __init__(self, position: Callable[[cst.CSTNode], Pos]):
+        self.position = position
+
+    def string(self, node: cst.BaseString, env: dict[str, Any]) -> Any:
+        if isinstance(node, cst.ConcatenatedString):
+            left, right = self.string(node.left, env), self.string(node.right, env)
+            if isinstance(left, Text) and isinstance(right, Text):
+                return left + right
+            return UNKNOWN
+        if isinstance(node, cst.SimpleString):
+            if "b" in node.prefix.lower():
+                return UNKNOWN
+            value = node.evaluated_value
+            line, col = self.position(node)
+            quote = len(node.quote)
+            raw = node.value[len(node.prefix) + quote:-quote]
+            start = (line, col + len(node.prefix) + quote)
+            if raw != value:  # escapes: positions inside are approximate, start is right
+                return Text([(value, start)])
+            return Text([(value, start)])
+        if isinstance(node, cst.FormattedString):
+            return self._fstring(node, env)
+        return UNKNOWN
+
+    def _fstring(self, node: cst.FormattedString, env: dict[str, Any]) -> Text:
+        text = Text()
+        for part in node.parts:
+            if isinstance(part, cst.FormattedStringText):
+                text.pieces.append((part.value.replace("{{", "{").replace("}}", "}"), self.position(part)))
+            else:
+                text = text + self.as_text(part.expression, env)
+        return text
+
+    def as_text(self, node: cst.BaseExpression, env: dict[str, Any]) -> Text:
+        """A value spliced into SQL: its text when known, else a placeholder."""
+        value = self.value(node, env)
+        if isinstance(value, Text):
+            return value
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return Text([(str(value), self.position(node))])
+        return Text([(PLACEHOLDER, self.position(node))], dynamic=True)
+
+    def value(self, node: Optional[cst.BaseExpression], env: dict[str, Any]) -> Any:
+        if node is None:
+            return None
+        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+            return self.string(node, env)
+        if isinstance(node, cst.Integer):
+            return int(node.value.replace("_", ""), 0)
+        if isinstance(node, cst.Name):
+            if node.value in ("True", "False", "None"):
+                return {"True": True, "False": False, "None": None}[node.value]
+            return env.get(node.value, UNKNOWN)
+        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+            return [self.value(e.value, env) for e in node.elements if not isinstance(e, cst.StarredElement)]
+        if isinstance(node, cst.Dict):
+            out = {}
+            for e in node.elements:
+                if isinstance(e, cst.DictElement):
+                    key = self.value(e.key, env)
+                    if isinstance(key, Text):
+                        key = key.value
+                    if isinstance(key, (str, int)):
+                        out[key] = self.value(e.value, env)
+            return out
+        if isinstance(node, cst.BinaryOperation):
+            return self._binary(node, env)
+        if isinstance(node, cst.Call):
+            return self._call(node, env)
+        if isinstance(node, cst.Attribute):
+            return env.get(dotted(node), UNKNOWN)
+        return UNKNOWN
+
+    def _binary(self, node: cst.BinaryOperation, env: dict[str, Any]) -> Any:
+        left = self.value(node.left, env)
+        if isinstance(node.operator, cst.Add):
+            right = self.value(node.right, env)
+            if isinstance(left, Text) or isinstance(right, Text):
+                return self.as_text(node.left, env) + self.as_text(node.right, env)
+            if isinstance(left, (int, list)) and type(left) is type(right):
+                return left + right
+            return UNKNOWN
+        if isinstance(node.operator, cst.Modulo) and isinstance(left, Text):
+            right = node.right
+            items = right.elements if isinstance(right, cst.Tuple) else None
+            if isinstance(right, cst.Dict):
+                mapping = {}
+                for e in right.elements:
+                    if isinstance(e, cst.DictElement):
+                        key = self.value(e.key, env)
+                        mapping[key.value if isinstance(key, Text) else key] = e.value
+                return self._substitute(left, re.compile(r"%\((\w+)\)[sdr]"), lambda m, i: mapping.get(m.group(1)), env)
+            values = [e.value for e in items] if items is not None else [right]
+            return self._substitute(left, re.compile(r"%[sdr]"), lambda m, i: values[i] if i < len(values) else None, env)
+        return UNKNOWN
+
+    def _substitute(self, template: Text, pattern: re.Pattern, pick, env: dict[str, Any]) -> Text:
+        """Fill `%s` / `{}` fields of a template with the text of the given expressions."""
+        out = Text(dynamic=template.dynamic)
+        index = 0
+        for piece, pos in template.pieces:
+            last = 0
+            locate = Text([(piece, pos)]).locator() if pos else None
+            for m in pattern.finditer(piece):
+                if m.start() > last:
+                    out.pieces.append((piece[last:m.start()], locate(last) if locate else None))
+                expr = pick(m, index)
+                index += 1
+                if expr is None:
+                    out = out + Text([(PLACEHOLDER, locate(m.start()) if locate else None)], dynamic=True)
+                else:
+                    out = out + self.as_text(expr, env)
+                last = m.end()
+            if last < len(piece):
+                out.pieces.append((piece[last:], locate(last) if locate else None))
+        return out
+
+    def _call(self, node: cst.Call, env: dict[str, Any]) -> Any:
+        name = dotted(node.func)
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "format":
+            template = self.value(node.func.value, env)
+            if isinstance(template, Text):
+                positional = [a.value for a in node.args if a.keyword is None and not a.star]
+                named = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
+
+                def pick(m, i):
+                    key = m.group(1)
+                    if key.isdigit():
+                        return positional[int(key)] if int(key) < len(positional) else None
+                    if key:
+                        return named.get(key)
+                    return positional[i] if i < len(positional) else None
+
+                return self._substitute(template, re.compile(r"\{(\w*)[^{}]*\}"), pick, env)
+            return UNKNOWN
+        args = [self.value(a.value, env) for a in node.args if a.keyword is None and not a.star]
+        kwargs = {a.keyword.value: self.value(a.value, env) for a in node.args if a.keyword is not None}
+        last = name.rsplit(".", 1)[-1] if name else ""
+        if last in ("text", "literal_column") and args and isinstance(args[0], Text):
+            return Text(args[0].pieces, args[0].dynamic, is_sql=True)
+        if last == "f" and args:  # op.f("ix_name"): a name marked as already final
+            return args[0]
+        if last == "str" and args:
+            return args[0]
+        return Call(last, name, args, kwargs, node)
+
+
+def text_or_none(value: Any) -> Optional[str]:
+    if isinstance(value, Text):
+        return value.value
+    return value if isinstance(value, str) else None
