@@ -37,8 +37,11 @@ class ExtractCache:
 
     def get(self, key: str) -> Optional[Migration]:
         found = self.entries.get(key)
-        if found is not None:
-            self.used[key] = found
+        if found is None:
+            return None
+        if key in self.used:  # two files with the same bytes: each needs its own operations
+            return pickle.loads(pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL))
+        self.used[key] = found
         return found
 
     def put(self, key: str, migration: Migration) -> None:

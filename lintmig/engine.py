@@ -88,12 +88,34 @@ def _extract_many(todo: list[tuple[str, bytes, str]], config: Config) -> list[Mi
     return [_extract_job(j) for j in jobs]
 
 
+def migration_order(migrations: list[Migration]) -> list[Migration]:
+    """Path order, except that a migration naming its parents (Alembic down_revision) comes
+    after them."""
+    ordered = sorted(migrations, key=lambda m: natural_key(m.path))
+    by_revision = {m.revision: m for m in ordered if m.revision}
+    placed: set[int] = set()
+    out: list[Migration] = []
+
+    def place(m: Migration, seen: frozenset = frozenset()) -> None:
+        if id(m) in placed or id(m) in seen:
+            return
+        for parent in m.depends_on:
+            if parent in by_revision:
+                place(by_revision[parent], seen | {id(m)})
+        placed.add(id(m))
+        out.append(m)
+
+    for m in ordered:
+        place(m)
+    return out
+
+
 def check_all(migrations: list[Migration], config: Config) -> list[Finding]:
     from .checks import CHECKS, MigrationFacts
     from .facts import ChangeFacts
 
     rules = catalog.load()
-    ordered = sorted(migrations, key=lambda m: natural_key(m.path))
+    ordered = migration_order(migrations)
     change = ChangeFacts(ordered, config)
     by_kind: dict[str, list] = {}
     strict_rule = None

@@ -112,11 +112,11 @@ def unbounded_reason(op: Operation, facts: MigrationFacts) -> Optional[str]:
     args = op.args
     if args.get("via_runner"):
         return None
+    if op.in_loop and args.get("row_by_row"):
+        return "it changes rows one at a time in a loop over the whole table, in one transaction"
     batched = args.get("limit") or args.get("batch_subquery")
     if op.in_loop and (batched or _key_bound(op, facts)):
         return None
-    if op.in_loop and args.get("row_by_row"):
-        return "it changes rows one at a time in a loop over the whole table, in one transaction"
     if batched:
         return "a single LIMIT-ed statement changes one batch and silently leaves the rest of the table"
     bounds = args.get("bounds")

@@ -423,18 +423,21 @@ class AlembicReader:
     def _execute_value(self, value: Any, ctx: Ctx, site: Span) -> None:
         if isinstance(value, Text):
             self._sql(value, ctx, site)
-        elif isinstance(value, Call):
-            self._core(value, ctx, site)
+        elif isinstance(value, Call) and self._core(value, ctx, site):
+            pass
+        elif isinstance(value, Call) and any(
+                w in value.dotted for w in ("insert", "select", "Create", "Drop", "DDL", "Sequence")):
+            pass  # SQLAlchemy constructs that change no existing rows
         else:
             self._emit("unanalyzable", None, {"reason": "SQL built from values lintmig cannot resolve"}, ctx, site)
 
-    def _core(self, value: Call, ctx: Ctx, site: Span) -> None:
-        """SQLAlchemy Core: `table.update().where(...)`, `sa.delete(table)...`."""
+    def _core(self, value: Call, ctx: Ctx, site: Span) -> bool:
+        """SQLAlchemy Core: `table.update().where(...)`, `sa.delete(table)...`; False if not one."""
         calls = _chain(value.node)
         names = [dotted(c.func).rsplit(".", 1)[-1] for c in calls]
         kind = next((n for n in names if n in ("update", "delete")), None)
         if kind is None:
-            return
+            return False
         first = calls[names.index(kind)]
         target = first.func.value if isinstance(first.func, cst.Attribute) else (first.args[0].value if first.args else None)
         table = self.eval.value(target, ctx.env) if target is not None else None
@@ -443,6 +446,7 @@ class AlembicReader:
         where = [c for c, n in zip(calls, names) if n == "where"]
         bounds = None if not where else [sorted({c for w in where for c in self._core_bounds(w, ctx)})]
         self._emit(kind, table, {"bounds": bounds, "row_by_row": ctx.row_loop}, ctx, site)
+        return True
 
     def _core_bounds(self, where: cst.Call, ctx: Ctx) -> set[str]:
         """Columns a Core `.where(...)` bounds with values: ==, .in_([...]), .between(a, b)."""

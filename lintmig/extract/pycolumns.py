@@ -44,6 +44,8 @@ def server_default_info(value: Any, dialect: str) -> tuple[Optional[str], Option
     if isinstance(value, (Text, str, int)):
         return ("constant", None, False)
     if isinstance(value, Call):
+        if value.name in ("false", "true", "null", "literal"):
+            return ("constant", None, True)
         if value.name in ("text", "literal_column") and value.args:
             return (*_sql_volatility(text_or_none(value.args[0]) or "", dialect), True)
         if ".func." in f".{value.dotted}" or value.dotted.startswith("func."):

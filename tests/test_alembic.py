@@ -1,0 +1,72 @@
+"""Alembic revisions as a user lints them: folders, revision order, downgrades."""
+from __future__ import annotations
+
+from conftest import make_config
+from lintmig.engine import lint_paths
+
+HEADER = '"""{doc}"""\nfrom alembic import op\nimport sqlalchemy as sa\n\nrevision = "{rev}"\ndown_revision = {down}\n\n'
+
+
+def revision(tmp_path, name, rev, down, upgrade, downgrade="    pass\n", doc="a revision"):
+    path = tmp_path / name
+    body = HEADER.format(doc=doc, rev=rev, down=repr(down)) + "def upgrade():\n" + upgrade + "\n\ndef downgrade():\n" + downgrade
+    path.write_text(body)
+    return path
+
+
+def codes(result):
+    return sorted((f.code, f.span.line) for f in result.findings)
+
+
+def test_folder_finds_revisions_by_content(tmp_path):
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    revision(versions, "abc_add_index.py", "abc", None, '    op.create_index("ix", "orders", ["a"])\n')
+    (versions / "__init__.py").write_text("")
+    (versions / "helpers.py").write_text("def upgrade_helper():\n    return 1\n")
+    result = lint_paths([str(tmp_path)], make_config(select=["LM101"]))
+    assert result.files_scanned == 1
+    assert [f.code for f in result.findings] == ["LM101"]
+
+
+def test_revision_order_follows_down_revision_not_file_names(tmp_path):
+    # "a_" sorts first, but it revises "b_", which creates the table: the index is on a new table.
+    revision(tmp_path, "a_index.py", "r2", "r1", '    op.create_index("ix", "notes", ["body"])\n')
+    revision(tmp_path, "b_create.py", "r1", None,
+             '    op.create_table("notes", sa.Column("id", sa.Integer, primary_key=True), sa.Column("body", sa.Text))\n')
+    result = lint_paths([str(tmp_path)], make_config(select=["LM101"]))
+    assert result.findings == []
+
+
+def test_downgrade_is_linted_only_when_asked(tmp_path):
+    path = revision(tmp_path, "r.py", "r1", None, "    pass\n", downgrade='    op.drop_index("ix_orders_a")\n')
+    assert lint_paths([str(path)], make_config(select=["LM103"])).findings == []
+    found = lint_paths([str(path)], make_config(select=["LM103"], lint_downgrade=True)).findings
+    assert [f.code for f in found] == ["LM103"]
+
+
+def test_docstrings_comments_and_non_sql_strings_are_not_code(tmp_path):
+    path = revision(tmp_path, "r.py", "r1", None,
+                    '    """CREATE INDEX ix ON orders (a); UPDATE orders SET a = 1"""\n'
+                    '    # op.create_index("ix", "orders", ["a"])\n'
+                    '    print("UPDATE orders SET a = 1")\n',
+                    doc="CREATE INDEX ix ON orders (a)")
+    assert lint_paths([str(path)], make_config()).findings == []
+
+
+def test_nothing_from_the_revision_is_executed(tmp_path):
+    marker = tmp_path / "ran"
+    path = revision(tmp_path, "r.py", "r1", None,
+                    f'    open({str(marker)!r}, "w").write("x")\n    op.create_index("ix", "orders", ["a"])\n')
+    path.write_text(f'open({str(marker)!r}, "w").write("x")\n' + path.read_text())
+    lint_paths([str(path)], make_config())
+    assert not marker.exists()
+
+
+def test_keyword_only_and_batch_op_calls(tmp_path):
+    path = revision(tmp_path, "r.py", "r1", None,
+                    '    op.create_index(table_name="orders", columns=["a"], index_name="ix")\n'
+                    '    with op.batch_alter_table("orders") as batch_op:\n'
+                    '        batch_op.create_index("ix2", ["b"])\n')
+    found = lint_paths([str(path)], make_config(select=["LM101"])).findings
+    assert [(f.code, f.table, f.span.line) for f in found] == [("LM101", "orders", 9), ("LM101", "orders", 11)]
