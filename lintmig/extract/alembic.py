@@ -11,10 +11,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ..model import Migration, Operation, Span
 from .pycolumns import column_info, sa_type
+from .pypos import positions
 from .pytext import UNKNOWN, Call, Evaluator, Text, dotted, text_or_none
 from .sql import read_sql
 
@@ -61,9 +61,11 @@ class Ctx:
 class AlembicReader:
     def __init__(self, path: str, text: str, dialect: str, lint_down: bool):
         self.path, self.dialect, self.lint_down = path, dialect, lint_down
-        wrapper = MetadataWrapper(cst.parse_module(text))
-        self.module = wrapper.module
-        self._positions = wrapper.resolve(PositionProvider)
+        self.module = cst.parse_module(text)
+        body = list(self.module.body)
+        while not lint_down and body and isinstance(body[-1], cst.FunctionDef) and body[-1].name.value == "downgrade":
+            body.pop()  # nothing there is reported: spare it the position pass
+        self._positions = positions(self.module.with_changes(body=body))
         self.eval = Evaluator(self.pos)
         self.ops: list[Operation] = []
         self.op_names = {"op"}
@@ -74,13 +76,13 @@ class AlembicReader:
         self.header_end = 0
         self._strings = 0
 
-    def pos(self, node: cst.CSTNode) -> tuple[int, int]:
-        start = self._positions[node].start
-        return (start.line, start.column + 1)
+    def pos(self, node: cst.CSTNode) -> Optional[tuple[int, int]]:
+        found = self._positions.get(node)
+        return None if found is None else (found[0][0], found[0][1] + 1)
 
     def span(self, node: cst.CSTNode) -> Span:
-        r = self._positions[node]
-        return Span(r.start.line, r.start.column + 1, r.end.line, max(r.end.column, 1))
+        (line, col), (end_line, end_col) = self._positions[node]
+        return Span(line, col + 1, end_line, max(end_col, 1))
 
     # The module: imports, constants, helpers, the header.
 
@@ -96,7 +98,7 @@ class AlembicReader:
                          header_end=self.header_end, revision=self.revision, depends_on=self.down_revision)
 
     def _module_statement(self, stmt: cst.CSTNode) -> None:
-        line = self.pos(stmt)[0]
+        line = self.span(stmt).line
         in_header = True
         if isinstance(stmt, cst.FunctionDef):
             self.functions[stmt.name.value] = stmt
@@ -120,7 +122,7 @@ class AlembicReader:
         else:
             in_header = False
         if in_header and not self.functions:
-            self.header_end = self._positions[stmt].end.line
+            self.header_end = self.span(stmt).end_line
         elif not self.functions and self.header_end == 0:
             self.header_end = line - 1
 

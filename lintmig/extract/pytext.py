@@ -86,7 +86,7 @@ def dotted(node: cst.BaseExpression) -> str:
 class Evaluator:
     """Evaluates expressions against an environment of names."""
 
-    def __init__(self, position: Callable[[cst.CSTNode], Pos]):
+    def __init__(self, position: Callable[[cst.CSTNode], Optional[Pos]]):
         self.position = position
 
     def string(self, node: cst.BaseString, env: dict[str, Any]) -> Any:
@@ -99,12 +99,9 @@ class Evaluator:
             if "b" in node.prefix.lower():
                 return UNKNOWN
             value = node.evaluated_value
-            line, col = self.position(node)
-            quote = len(node.quote)
-            raw = node.value[len(node.prefix) + quote:-quote]
-            start = (line, col + len(node.prefix) + quote)
-            if raw != value:  # escapes: positions inside are approximate, start is right
-                return Text([(value, start)])
+            at = self.position(node)
+            # With escapes in the literal, positions inside it are approximate; its start is exact.
+            start = (at[0], at[1] + len(node.prefix) + len(node.quote)) if at else None
             return Text([(value, start)])
         if isinstance(node, cst.FormattedString):
             return self._fstring(node, env)
