@@ -74,6 +74,7 @@ class AlembicReader:
         self.revision: Optional[str] = None
         self.down_revision: tuple[str, ...] = ()
         self.header_end = 0
+        self._header_open = True
         self._strings = 0
 
     def pos(self, node: cst.CSTNode) -> Optional[tuple[int, int]]:
@@ -98,33 +99,37 @@ class AlembicReader:
                          header_end=self.header_end, revision=self.revision, depends_on=self.down_revision)
 
     def _module_statement(self, stmt: cst.CSTNode) -> None:
-        line = self.span(stmt).line
-        in_header = True
+        """Learn imports, constants and functions; extend the header while it lasts."""
+        header_like = False
         if isinstance(stmt, cst.FunctionDef):
             self.functions[stmt.name.value] = stmt
-            in_header = False
         elif isinstance(stmt, cst.SimpleStatementLine):
+            header_like = True
             for small in stmt.body:
-                if isinstance(small, cst.ImportFrom) and dotted(small.module or cst.Name("")) == "alembic":
-                    for alias in small.names if not isinstance(small.names, cst.ImportStar) else []:
-                        if alias.name.value == "op":
-                            self.op_names.add(alias.asname.name.value if alias.asname else "op")
-                elif isinstance(small, (cst.Assign, cst.AnnAssign)):
-                    target = small.targets[0].target if isinstance(small, cst.Assign) else small.target
-                    if isinstance(target, cst.Name) and small.value is not None:
-                        value = self.eval.value(small.value, self.consts)
-                        self.consts[target.value] = value.value if isinstance(value, Text) else value
-                        self._revision_ids(target.value, self.consts[target.value])
-                        in_header = in_header and target.value in (
-                            "revision", "down_revision", "branch_labels", "depends_on")
-                elif not isinstance(small, (cst.Import, cst.ImportFrom, cst.Expr)):
-                    in_header = False
-        else:
-            in_header = False
-        if in_header and not self.functions:
+                header_like = self._module_small(small) and header_like
+        if self._header_open and header_like:
             self.header_end = self.span(stmt).end_line
-        elif not self.functions and self.header_end == 0:
-            self.header_end = line - 1
+        elif self._header_open:
+            self._header_open = False
+            if self.header_end == 0:
+                self.header_end = self.span(stmt).line - 1
+
+    def _module_small(self, small: cst.CSTNode) -> bool:
+        """Read one module-level statement; True when it may stand in the file's header."""
+        if isinstance(small, cst.ImportFrom) and dotted(small.module or cst.Name("")) == "alembic":
+            for alias in small.names if not isinstance(small.names, cst.ImportStar) else []:
+                if alias.name.value == "op":
+                    self.op_names.add(alias.asname.name.value if alias.asname else "op")
+            return True
+        if isinstance(small, (cst.Assign, cst.AnnAssign)):
+            target = small.targets[0].target if isinstance(small, cst.Assign) else small.target
+            if isinstance(target, cst.Name) and small.value is not None:
+                value = self.eval.value(small.value, self.consts)
+                self.consts[target.value] = value.value if isinstance(value, Text) else value
+                self._revision_ids(target.value, self.consts[target.value])
+                return target.value in ("revision", "down_revision", "branch_labels", "depends_on")
+            return False
+        return isinstance(small, (cst.Import, cst.ImportFrom, cst.Expr))
 
     def _revision_ids(self, name: str, value: Any) -> None:
         if name == "revision" and isinstance(value, str):
