@@ -32,6 +32,7 @@ class Config:
     small_tables: list[str] = field(default_factory=list)
     assume_lock_timeout: Optional[str] = None
     session_statement_timeout: Optional[str] = None
+    runner_config: Optional[str] = None  # Alembic env.py; default: beside the versions folder
     budget_seconds: float = 30
 
     def validate(self) -> "Config":

@@ -88,6 +88,29 @@ def _extract_many(todo: list[tuple[str, bytes, str]], config: Config) -> list[Mi
     return [_extract_job(j) for j in jobs]
 
 
+def _runner_settings(migrations: list[Migration], config: Config) -> None:
+    """Attach what each Alembic project's env.py sets (read once per env.py, every run)."""
+    from pathlib import Path
+
+    read: dict[str, object] = {}
+    for mig in migrations:
+        if mig.host != "alembic":
+            continue
+        here = Path(mig.path).resolve().parent
+        configured = getattr(config, "runner_config", None)
+        candidates = [Path(configured)] if configured else [here.parent / "env.py", here / "env.py"]
+        env = next((str(c) for c in candidates if c.is_file()), None)
+        if env is None:
+            continue
+        if env not in read:
+            from .extract.alembic_env import read_env
+
+            read[env] = read_env(env, mig.dialect)
+        settings = read[env]
+        mig.session_settings = dict(settings.session)
+        mig.transaction_settings = dict(settings.transaction)
+
+
 def migration_order(migrations: list[Migration]) -> list[Migration]:
     """Path order, except that a migration naming its parents (Alembic down_revision) comes
     after them."""
@@ -115,6 +138,7 @@ def check_all(migrations: list[Migration], config: Config) -> list[Finding]:
     from .facts import ChangeFacts
 
     rules = catalog.load()
+    _runner_settings(migrations, config)
     ordered = migration_order(migrations)
     change = ChangeFacts(ordered, config)
     by_kind: dict[str, list] = {}

@@ -37,7 +37,7 @@ class ChangeFacts:
         self.validated_not_null: dict[tuple[str, str], int] = {}  # (table, column) -> position
         self._walk()
         for mig in migrations:
-            apply_settings(mig.operations, config)
+            apply_settings(mig.operations, config, mig.session_settings, mig.transaction_settings)
 
     def _walk(self) -> None:
         pos = 0
@@ -135,7 +135,8 @@ def _value_off(value: str) -> bool:
     return str(value).strip().strip("'\"").lower() in _OFF
 
 
-def apply_settings(ops: list[Operation], config) -> None:
+def apply_settings(ops: list[Operation], config, runner_session: Optional[dict] = None,
+                   runner_transaction: Optional[dict] = None) -> None:
     """Fill `op.settings` with the timeouts in force at each operation of one migration.
 
     SET (session) lasts past COMMIT; SET LOCAL lasts to the end of its transaction and
@@ -147,13 +148,15 @@ def apply_settings(ops: list[Operation], config) -> None:
         session["lock_wait_timeout"] = (str(config.assume_lock_timeout), "assumed")
     if getattr(config, "session_statement_timeout", None):
         session["statement_timeout"] = (str(config.session_statement_timeout), "session")
+    session.update(runner_session or {})
+    at_begin = dict(runner_transaction or {})  # SET LOCAL run at the start of every transaction
     local: dict[str, tuple[str, str]] = {}
     local_txn: Optional[str] = None
     snapshot: dict[str, tuple[str, str]] = dict(session)
     for op in ops:
-        if op.txn != local_txn and local:
-            local, local_txn = {}, op.txn
-            snapshot = dict(session)
+        if op.txn != local_txn:
+            local, local_txn = (dict(at_begin) if op.txn is not None else {}), op.txn
+            snapshot = {**session, **local}
         if op.kind == "set_setting":
             name, value, scope = op.args.get("name"), op.args.get("value", ""), op.args.get("scope", "session")
             if name in TIMEOUT_SETTINGS and scope != "global":

@@ -79,6 +79,10 @@ class Migration:
     # Identity and ordering inside a change (Alembic revisions, Django dependencies).
     revision: Optional[str] = None
     depends_on: tuple[str, ...] = ()
+    # Set per run by the engine, never cached: what the runner configuration (Alembic's
+    # env.py) sets for the session and at the start of every transaction.
+    session_settings: dict[str, tuple[str, str]] = field(default_factory=dict)
+    transaction_settings: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

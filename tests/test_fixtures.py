@@ -20,7 +20,9 @@ _COMMENT_LINE = re.compile(r"^\s*(--|#|//|/\*|\*)")
 
 
 def fixture_files() -> list[Path]:
-    return sorted(p for p in FIXTURES.rglob("*") if p.is_file() and p.suffix in (".sql", ".py", ".go", ".ts", ".rs"))
+    # env.py files configure a fixture project; they are not migrations.
+    return sorted(p for p in FIXTURES.rglob("*")
+                  if p.is_file() and p.suffix in (".sql", ".py", ".go", ".ts", ".rs") and p.name != "env.py")
 
 
 def _options(lines: list[str], path: Path) -> dict:

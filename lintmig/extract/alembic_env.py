@@ -1,0 +1,71 @@
+"""What an Alembic `env.py` sets for every migration it runs (read with libcst, never run).
+
+- `SET ...` statements it executes (`connection.execute(text("SET lock_timeout = '3s'"))`,
+  `exec_driver_sql(...)`): `SET` lasts for the session; `SET LOCAL` runs at the start of a
+  transaction (a `begin` listener) and holds inside transactions only.
+- libpq options in `connect_args={"options": "-c lock_timeout=3s"}` or a DSN's
+  `options=-c ...`: session settings.
+- `transaction_per_migration=True` in `context.configure(...)`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+import libcst as cst
+
+from .pytext import Evaluator, Text
+from .sql import read_sql
+
+_OPTION = re.compile(r"-c\s*([a-z_]+)\s*=\s*([^\s&'\"]+)")
+
+
+@dataclass
+class EnvSettings:
+    session: dict[str, tuple[str, str]] = field(default_factory=dict)
+    transaction: dict[str, tuple[str, str]] = field(default_factory=dict)
+    transaction_per_migration: bool = False
+
+
+class _Collector(cst.CSTVisitor):
+    def __init__(self, dialect: str):
+        self.dialect = dialect
+        self.found = EnvSettings()
+        self.eval = Evaluator(lambda node: None)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        for arg in node.args:
+            if arg.keyword is not None and arg.keyword.value == "transaction_per_migration":
+                self.found.transaction_per_migration = self.eval.value(arg.value, {}) is True
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        self._text(self.eval.value(node, {}))
+
+    def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> None:
+        self._text(self.eval.value(node, {}))
+
+    def _text(self, value) -> None:
+        if not isinstance(value, Text):
+            return
+        text = value.value
+        for name, setting in _OPTION.findall(unquote(text)):
+            self.found.session[name.lower()] = (setting, "session")
+        if text.lstrip()[:3].upper() != "SET":
+            return
+        for op in read_sql(text, self.dialect, lambda offset: (1, 1)).operations:
+            if op.kind == "set_setting" and op.args.get("value") not in (None, "0", "0s"):
+                target = self.found.transaction if op.args.get("scope") == "local" else self.found.session
+                target[op.args["name"]] = (str(op.args["value"]), "local" if target is self.found.transaction else "session")
+
+
+def read_env(path: str, dialect: str) -> EnvSettings:
+    """Settings an env.py establishes; empty when it cannot be read."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            module = cst.parse_module(fh.read())
+    except (OSError, UnicodeDecodeError, cst.ParserSyntaxError):
+        return EnvSettings()
+    collector = _Collector(dialect)
+    module.visit(collector)
+    return collector.found
