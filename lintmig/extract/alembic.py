@@ -14,9 +14,8 @@ import libcst as cst
 
 from ..model import Migration, Operation, Span
 from .pycolumns import column_info, sa_type
-from .pypos import positions
-from .pytext import UNKNOWN, Call, Evaluator, Text, dotted, text_or_none
-from .sql import read_sql
+from .pyreader import PythonReader
+from .pytext import UNKNOWN, Call, Text, dotted, text_or_none
 
 # Positional parameters of Alembic's operations (table first); batch_op drops the table.
 SIGNATURES = {
@@ -58,16 +57,12 @@ class Ctx:
     depth: int = 0
 
 
-class AlembicReader:
+class AlembicReader(PythonReader):
+    txn_label = "alembic"
+
     def __init__(self, path: str, text: str, dialect: str, lint_down: bool):
-        self.path, self.dialect, self.lint_down = path, dialect, lint_down
-        self.module = cst.parse_module(text)
-        body = list(self.module.body)
-        while not lint_down and body and isinstance(body[-1], cst.FunctionDef) and body[-1].name.value == "downgrade":
-            body.pop()  # nothing there is reported: spare it the position pass
-        self._positions = positions(self.module.with_changes(body=body))
-        self.eval = Evaluator(self.pos)
-        self.ops: list[Operation] = []
+        super().__init__(path, text, dialect, skip_functions=() if lint_down else ("downgrade",))
+        self.lint_down = lint_down
         self.op_names = {"op"}
         self.functions: dict[str, cst.FunctionDef] = {}
         self.consts: dict[str, Any] = {}
@@ -75,15 +70,6 @@ class AlembicReader:
         self.down_revision: tuple[str, ...] = ()
         self.header_end = 0
         self._header_open = True
-        self._strings = 0
-
-    def pos(self, node: cst.CSTNode) -> Optional[tuple[int, int]]:
-        found = self._positions.get(node)
-        return None if found is None else (found[0][0], found[0][1] + 1)
-
-    def span(self, node: cst.CSTNode) -> Span:
-        (line, col), (end_line, end_col) = self._positions[node]
-        return Span(line, col + 1, end_line, max(end_col, 1))
 
     # The module: imports, constants, helpers, the header.
 
@@ -94,7 +80,7 @@ class AlembicReader:
             fn = self.functions.get(name)
             if fn is not None:
                 self._walk(fn.body.body, Ctx(env=dict(self.consts)))
-        self._transactions()
+        self._mysql_commits()
         return Migration(path=self.path, host="alembic", dialect=self.dialect, operations=self.ops,
                          header_end=self.header_end, revision=self.revision, depends_on=self.down_revision)
 
@@ -316,14 +302,6 @@ class AlembicReader:
                 values[arg.keyword.value] = self.eval.value(arg.value, ctx.env)
         return values
 
-    def _emit(self, kind: str, table: Any, args: dict, ctx: Ctx, site: Span) -> None:
-        table = text_or_none(table)
-        args = {k: v for k, v in args.items() if v is not None and v is not False and v != [] and v != {}}
-        op = Operation(kind, table, site, args, anchor=site.line, in_loop=ctx.in_loop)
-        op.txn = None if ctx.autocommit else "alembic"
-        op.deliberate_no_txn = ctx.autocommit
-        self.ops.append(op)
-
     def _op_call(self, method: str, call: cst.Call, ctx: Ctx, site: Span, table: Optional[str]) -> None:
         params = SIGNATURES[method]
         if table is not None:  # batch_op: the table comes from the with-block
@@ -467,31 +445,6 @@ class AlembicReader:
             elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("in_", "between"):
                 bound.add(dotted(expr.func.value).rsplit(".", 1)[-1])
         return bound
-
-    def _sql(self, text: Text, ctx: Ctx, site: Span) -> None:
-        read = read_sql(text.value, self.dialect, text.locator())
-        self._strings += 1
-        multi = len(read.operations) > 1 and len({(o.span.line, o.span.column) for o in read.operations}) > 1
-        for op in read.operations:
-            op.anchor = site.line
-            op.in_loop = op.in_loop or ctx.in_loop
-            if ctx.row_loop and op.kind in ("update", "delete"):
-                op.args = {**op.args, "row_by_row": True}
-            if multi and self.dialect == "postgres":
-                op.args = {**op.args, "multi_statement": True}
-            op.txn = None if ctx.autocommit else "alembic"
-            if multi and self.dialect == "postgres" and ctx.autocommit and op.kind != "transaction":
-                op.txn = f"string{self._strings}"  # one query string: one implicit transaction
-            op.deliberate_no_txn = ctx.autocommit
-            self.ops.append(op)
-
-    def _transactions(self) -> None:
-        if self.dialect == "mysql":  # MySQL commits around every DDL statement
-            from ..facts import DDL_KINDS
-
-            for op in self.ops:
-                if op.kind in DDL_KINDS:
-                    op.txn = None
 
 
 def _chain(node: cst.BaseExpression) -> list[cst.Call]:

@@ -67,7 +67,6 @@ class SqlRead:
 
 def read_sql(text: str, dialect: str, locate: Locate, *, lint_down: bool = False) -> SqlRead:
     """Operations and comments of a SQL text, positions mapped through `locate`."""
-    from .sql_statement import statement_ops  # imports sqlglot: only when SQL is read
 
     text = fill_templates(text)
     out = SqlRead()
