@@ -31,10 +31,12 @@ def recognised(path: str, config: Config) -> bool:
         return config.lint_downgrade or not is_down_file(path)
     if path.endswith(".py") and not os.path.basename(path).startswith("__"):
         from .extract.alembic import looks_like_alembic
+        from .extract.django import looks_like_django
 
         try:
             with open(path, encoding="utf-8", errors="replace") as fh:
-                return looks_like_alembic(fh.read(65536))
+                head = fh.read(65536)
+            return looks_like_alembic(head) or looks_like_django(head)
         except OSError:
             return False
     return False

@@ -33,6 +33,7 @@ class ChangeFacts:
         self._new_spans: dict[str, list[list[int]]] = {}  # table -> [[from, to], ...] positions
         self.keys: dict[str, set[tuple[str, ...]]] = {}
         self._keys_cache: dict[Optional[str], list[tuple[str, ...]]] = {}
+        self.created: set[str] = set()  # tables whose definition (and so whose keys) the change shows
         self.index_tables: dict[str, str] = {}
         self.validated_not_null: dict[tuple[str, str], int] = {}  # (table, column) -> position
         self._walk()
@@ -59,6 +60,7 @@ class ChangeFacts:
                 self._end_new(table, pos)
                 if not args.get("as_select"):
                     self._new_spans.setdefault(table, []).append([pos, -1])
+            self.created.add(table)
             for cols in args.get("keys") or []:
                 self._add_key(table, cols)
         elif op.kind in ("insert_select", "drop_table") and table:
@@ -119,8 +121,9 @@ class ChangeFacts:
         keys = sorted(self.keys.get(table or "", ()))
         if configured:
             keys.append(tuple(configured) if isinstance(configured, (list, tuple)) else (configured,))
-        if not keys:
-            keys = [("id",)]
+        if not keys or table not in self.created:
+            # An existing table keeps its usual `id` key next to keys the change adds to it.
+            keys.append(("id",))
         if getattr(self.config, "dialect", "") == "sqlite":
             keys.append(("rowid",))
         self._keys_cache[table] = keys

@@ -26,6 +26,8 @@ def not_in_transaction_block(op, facts):
         where = "a multi-statement query string, which is one implicit transaction"
     elif op.txn == "file":
         where = "the transaction the migration tool wraps around the file"
+    elif op.txn == "django":
+        where = "the transaction Django wraps around an atomic migration (set atomic = False)"
     elif op.txn == "alembic":
         where = "the transaction Alembic runs the migration in (use op.get_context().autocommit_block())"
     else:

@@ -36,15 +36,18 @@ def _extract_python(path: str, text: str, config: Config) -> Migration:
     import libcst
 
     from .alembic import extract_alembic, looks_like_alembic
+    from .django import extract_django, looks_like_django
 
     if not text.strip():
         return Migration(path=path, host="python", dialect=config.dialect)
-    if not looks_like_alembic(text):
-        return unreadable(path, config.dialect, "not a migration lintmig can read (an Alembic revision defines upgrade())")
     try:
-        return extract_alembic(path, text, config.dialect, config.lint_downgrade)
+        if looks_like_alembic(text):
+            return extract_alembic(path, text, config.dialect, config.lint_downgrade)
+        if looks_like_django(text):
+            return extract_django(path, text, config.dialect)
     except libcst.ParserSyntaxError as err:
         return unreadable(path, config.dialect, f"Python syntax error: {err.message}", line=err.raw_line)
+    return unreadable(path, config.dialect, "not a migration lintmig can read (an Alembic revision or a Django migration)")
 
 
 def extract_file(path: str, data: bytes, config: Config) -> Migration:

@@ -1,0 +1,355 @@
+"""Django migrations -> Operations, read with libcst; nothing is imported or run.
+
+Reads `class Migration(migrations.Migration)`: `atomic`, `dependencies`, `replaces` and the
+`operations` list (only `database_operations` of SeparateDatabaseAndState). Table names
+come from the app label (the folder above `migrations/`) and the models this file creates
+or renames; `RunSQL` strings go to the SQL front end; `RunPython` functions are read for
+queryset `update()`/`delete()` and row-by-row saves.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import libcst as cst
+
+from ..model import Migration, Span
+from .djangofields import Field, read_field
+from .pyreader import PythonReader
+from .pytext import UNKNOWN, Call, Text, dotted, text_or_none
+
+
+def looks_like_django(text: str) -> bool:
+    return "class Migration" in text and "migrations" in text
+
+
+@dataclass(frozen=True)
+class Ctx:
+    autocommit: bool = False
+    in_loop: bool = False
+    row_loop: bool = False
+
+
+@dataclass
+class Model:
+    table: str
+    fields: dict[str, Field] = field(default_factory=dict)
+
+
+class DjangoReader(PythonReader):
+    txn_label = "django"
+
+    def __init__(self, path: str, text: str, dialect: str):
+        super().__init__(path, text, dialect)
+        parts = Path(path).resolve().parts
+        self.app = parts[-3] if len(parts) >= 3 and parts[-2] == "migrations" else Path(path).parent.name
+        self.models: dict[str, Model] = {}
+        self.functions: dict[str, cst.FunctionDef] = {}
+        self.ctx = Ctx()
+        self.dependencies: tuple[str, ...] = ()
+        self.name = f"{self.app}.{Path(path).stem}"
+
+    def read(self) -> Migration:
+        migration = None
+        for stmt in self.module.body:
+            if isinstance(stmt, cst.FunctionDef):
+                self.functions[stmt.name.value] = stmt
+            elif isinstance(stmt, cst.ClassDef) and stmt.name.value == "Migration":
+                migration = stmt
+        if migration is not None:
+            self._migration(migration)
+        self._mysql_commits()
+        return Migration(path=self.path, host="django", dialect=self.dialect, operations=self.ops,
+                         revision=self.name, depends_on=self.dependencies)
+
+    def _migration(self, cls: cst.ClassDef) -> None:
+        attrs: dict[str, cst.BaseExpression] = {}
+        for stmt in cls.body.body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, cst.Assign) and isinstance(small.targets[0].target, cst.Name):
+                        attrs[small.targets[0].target.value] = small.value
+        atomic = self.eval.value(attrs.get("atomic"), {}) if "atomic" in attrs else True
+        self.ctx = Ctx(autocommit=atomic is False)
+        deps = self.eval.value(attrs.get("dependencies"), {}) if "dependencies" in attrs else []
+        self.dependencies = tuple(
+            f"{text_or_none(d[0])}.{text_or_none(d[1])}" for d in deps if isinstance(d, list) and len(d) == 2)
+        operations = attrs.get("operations")
+        if isinstance(operations, (cst.List, cst.Tuple)):
+            for element in operations.elements:
+                if isinstance(element.value, cst.Call):
+                    self._operation(element.value)
+
+    # One migration operation.
+
+    def _operation(self, node: cst.Call) -> None:
+        call = self.eval.value(node, {})
+        if not isinstance(call, Call):
+            return
+        site = self.span(node)
+        reader = getattr(self, f"_op_{call.name}", None)
+        if reader is not None:
+            reader(call, node, site)
+
+    def _arg(self, call: Call, index: int, name: str) -> Any:
+        return call.kwargs.get(name, call.args[index] if len(call.args) > index else None)
+
+    def _model(self, name: Any) -> Model:
+        key = (text_or_none(name) or "").lower()
+        if key not in self.models:
+            self.models[key] = Model(table=f"{self.app}_{key}" if key else "")
+        return self.models[key]
+
+    def _op_CreateModel(self, call: Call, node: cst.Call, site: Span) -> None:
+        name = text_or_none(self._arg(call, 0, "name")) or ""
+        options = self._arg(call, 2, "options") or {}
+        table = text_or_none(options.get("db_table")) if isinstance(options, dict) else None
+        model = Model(table=table or f"{self.app}_{name.lower()}")
+        self.models[name.lower()] = model
+        keys, columns = [], {}
+        for pair in self._arg(call, 1, "fields") or []:
+            if isinstance(pair, list) and len(pair) == 2:
+                fname, f = text_or_none(pair[0]), read_field(pair[1])
+                if fname and f:
+                    model.fields[fname] = f
+                    columns[f.column(fname)] = f.type
+                    if f.primary_key or f.unique:
+                        keys.append([f.column(fname)])
+        self._emit("create_table", model.table, {"columns": columns, "keys": keys or [["id"]]}, self.ctx, site)
+
+    def _op_DeleteModel(self, call, node, site):
+        self._emit("drop_table", self._model(self._arg(call, 0, "name")).table, {}, self.ctx, site)
+
+    def _op_RenameModel(self, call, node, site):
+        old, new = self._arg(call, 0, "old_name"), text_or_none(self._arg(call, 1, "new_name")) or ""
+        model = self._model(old)
+        if model.table == f"{self.app}_{(text_or_none(old) or '').lower()}":
+            self._emit("rename_table", model.table, {"new_name": f"{self.app}_{new.lower()}"}, self.ctx, site)
+            model.table = f"{self.app}_{new.lower()}"
+        self.models[new.lower()] = model
+
+    def _op_AlterModelTable(self, call, node, site):
+        model, table = self._model(self._arg(call, 0, "name")), text_or_none(self._arg(call, 1, "table"))
+        if table:
+            self._emit("rename_table", model.table, {"new_name": table}, self.ctx, site)
+            model.table = table
+
+    def _op_AddField(self, call, node, site):
+        model, name = self._model(self._arg(call, 0, "model_name")), text_or_none(self._arg(call, 1, "name")) or ""
+        f = read_field(self._arg(call, 2, "field"))
+        if f is None:
+            return
+        model.fields[name] = f
+        column = f.column(name)
+        volatility = "constant" if f.has_default else None
+        if f.db_default is not None and not isinstance(f.db_default, (Text, int, str, bool)):
+            volatility = "unknown"
+        if f.kind in ("AutoField", "BigAutoField", "SmallAutoField"):
+            volatility = "volatile"
+        self._emit("add_column", model.table, {
+            "column": column, "type": f.type, "not_null": not f.null, "has_default": f.has_default,
+            "default_volatility": volatility, "default_func": f.kind if volatility == "volatile" else None,
+        }, self.ctx, site)
+        if f.is_relation:
+            self._emit("add_constraint", model.table, {"type": "foreign_key", "columns": [column],
+                       "references": f.references, "on_new_column": True, "column_has_default": f.has_default},
+                       self.ctx, site)
+        if f.unique:
+            self._emit("add_constraint", model.table, {"type": "unique", "columns": [column]}, self.ctx, site)
+        elif f.db_index:
+            self._emit("create_index", model.table, {"columns": [column]}, self.ctx, site)
+
+    def _op_RemoveField(self, call, node, site):
+        model, name = self._model(self._arg(call, 0, "model_name")), text_or_none(self._arg(call, 1, "name")) or ""
+        old = model.fields.pop(name, None)
+        self._emit("drop_column", model.table, {"column": old.column(name) if old else name}, self.ctx, site)
+
+    def _op_RenameField(self, call, node, site):
+        model = self._model(self._arg(call, 0, "model_name"))
+        old, new = text_or_none(self._arg(call, 1, "old_name")), text_or_none(self._arg(call, 2, "new_name"))
+        self._emit("rename_column", model.table, {"column": old, "new_name": new}, self.ctx, site)
+
+    def _op_AlterField(self, call, node, site):
+        model, name = self._model(self._arg(call, 0, "model_name")), text_or_none(self._arg(call, 1, "name")) or ""
+        new = read_field(self._arg(call, 2, "field"))
+        old = model.fields.get(name)
+        if new is None:
+            return
+        model.fields[name] = new
+        if old is None:
+            self._emit("unanalyzable", model.table, {
+                "reason": f"AlterField of {model.table}.{name}: its old definition is not in this change, "
+                          f"so lintmig cannot tell what changes in the database"}, self.ctx, site)
+            return
+        table, column = model.table, new.column(name)
+        if old.type != new.type:
+            self._emit("alter_column_type", table, {"column": column, "new_type": new.type, "old_type": old.type}, self.ctx, site)
+        if old.null and not new.null:
+            if new.has_default:  # Django fills the NULLs first, then sets NOT NULL
+                self._emit("update", table, {"bounds": [[]]}, self.ctx, site)
+            self._emit("set_not_null", table, {"column": column}, self.ctx, site)
+        elif new.null and not old.null:
+            self._emit("drop_not_null", table, {"column": column}, self.ctx, site)
+        if new.unique and not old.unique:
+            self._emit("add_constraint", table, {"type": "unique", "columns": [column]}, self.ctx, site)
+        elif new.db_index and not old.db_index and not new.unique:
+            self._emit("create_index", table, {"columns": [column]}, self.ctx, site)
+
+    def _index_args(self, index: Any, concurrently: bool) -> dict:
+        if not isinstance(index, Call):
+            return {"concurrently": concurrently}
+        fields = index.kwargs.get("fields") or []
+        return {"name": text_or_none(index.kwargs.get("name")), "concurrently": concurrently,
+                "columns": [text_or_none(f) for f in fields if text_or_none(f)],
+                "unique": index.name == "UniqueConstraint", "partial": "condition" in index.kwargs}
+
+    def _op_AddIndex(self, call, node, site, concurrently=False):
+        model = self._model(self._arg(call, 0, "model_name"))
+        self._emit("create_index", model.table, self._index_args(self._arg(call, 1, "index"), concurrently), self.ctx, site)
+
+    def _op_AddIndexConcurrently(self, call, node, site):
+        self._op_AddIndex(call, node, site, concurrently=True)
+
+    def _op_RemoveIndex(self, call, node, site, concurrently=False):
+        model = self._model(self._arg(call, 0, "model_name"))
+        self._emit("drop_index", model.table, {"name": text_or_none(self._arg(call, 1, "name")),
+                                               "concurrently": concurrently}, self.ctx, site)
+
+    def _op_RemoveIndexConcurrently(self, call, node, site):
+        self._op_RemoveIndex(call, node, site, concurrently=True)
+
+    def _op_AddConstraint(self, call, node, site):
+        model, constraint = self._model(self._arg(call, 0, "model_name")), self._arg(call, 1, "constraint")
+        if not isinstance(constraint, Call):
+            return
+        name = text_or_none(constraint.kwargs.get("name"))
+        if constraint.name == "UniqueConstraint" and ("condition" in constraint.kwargs or "expressions" in constraint.kwargs
+                                                       or constraint.args):
+            # A conditional or expression unique constraint is a unique index.
+            self._emit("create_index", model.table, self._index_args(constraint, False), self.ctx, site)
+        elif constraint.name == "UniqueConstraint":
+            self._emit("add_constraint", model.table, {"name": name, "type": "unique",
+                       "columns": self._index_args(constraint, False).get("columns")}, self.ctx, site)
+        elif constraint.name == "CheckConstraint":
+            self._emit("add_constraint", model.table, {"name": name, "type": "check"}, self.ctx, site)
+
+    def _op_RemoveConstraint(self, call, node, site):
+        model = self._model(self._arg(call, 0, "model_name"))
+        self._emit("drop_constraint", model.table, {"name": text_or_none(self._arg(call, 1, "name"))}, self.ctx, site)
+
+    def _op_SeparateDatabaseAndState(self, call, node, site):
+        for arg in node.args:
+            if (arg.keyword is None and arg is node.args[0]) or (arg.keyword and arg.keyword.value == "database_operations"):
+                if isinstance(arg.value, (cst.List, cst.Tuple)):
+                    for element in arg.value.elements:
+                        if isinstance(element.value, cst.Call):
+                            self._operation(element.value)
+
+    def _op_RunSQL(self, call, node, site):
+        sql = self._arg(call, 0, "sql")
+        items = sql if isinstance(sql, list) else [sql]
+        for item in items:
+            if isinstance(item, list) and item:  # (sql, params)
+                item = item[0]
+            if isinstance(item, Text):
+                self._sql(item, self.ctx, site, one_query=False)
+            elif item is not None:
+                self._emit("unanalyzable", None, {"reason": "RunSQL with SQL lintmig cannot resolve"}, self.ctx, site)
+
+    def _op_RunPython(self, call, node, site):
+        code = node.args[0].value if node.args else None
+        if isinstance(code, cst.Name) and code.value in self.functions:
+            fn = self.functions[code.value]
+            self._python_body(fn.body.body, {}, self.ctx, self.span(fn))
+
+    # Inside a RunPython function: querysets.
+
+    def _python_body(self, body, env: dict, ctx: Ctx, fn_span: Span) -> None:
+        for stmt in body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, cst.Assign) and isinstance(small.targets[0].target, cst.Name):
+                        env[small.targets[0].target.value] = self._model_ref(small.value, env)
+                    value = small.value if isinstance(small, (cst.Expr, cst.Assign)) else None
+                    if isinstance(value, cst.Call):
+                        self._queryset_call(value, env, ctx)
+            elif isinstance(stmt, (cst.For, cst.While)):
+                rows = isinstance(stmt, cst.For) and ".objects" in dotted(_innermost(stmt.iter))
+                inner = Ctx(ctx.autocommit, True, ctx.row_loop or rows)
+                if rows and _saves(stmt.body):
+                    table = self._table_of(dotted(_innermost(stmt.iter)), env)
+                    self._emit("update", table, {"bounds": None, "row_by_row": True},
+                               Ctx(ctx.autocommit, True, True), self.span(stmt))
+                self._python_body(stmt.body.body, env, inner, fn_span)
+            elif isinstance(stmt, (cst.If, cst.With, cst.Try)):
+                self._python_body(stmt.body.body, env, ctx, fn_span)
+
+    def _model_ref(self, node: cst.BaseExpression, env: dict) -> Any:
+        """`apps.get_model("app", "Model")` -> the model's table."""
+        if isinstance(node, cst.Call) and dotted(node.func).endswith("get_model"):
+            args = [text_or_none(self.eval.value(a.value, {})) for a in node.args]
+            if len(args) == 2 and all(args):
+                return f"{args[0]}_{args[1].lower()}"
+            if len(args) == 1 and args[0] and "." in args[0]:
+                app, model = args[0].split(".", 1)
+                return f"{app}_{model.lower()}"
+        return UNKNOWN
+
+    def _table_of(self, chain: str, env: dict) -> Optional[str]:
+        head = chain.split(".", 1)[0]
+        table = env.get(head)
+        if isinstance(table, str):
+            return table
+        return self.models[head.lower()].table if head.lower() in self.models else None
+
+    def _queryset_call(self, call: cst.Call, env: dict, ctx: Ctx) -> None:
+        chain = dotted(call.func)
+        method = chain.rsplit(".", 1)[-1]
+        if ".objects" not in chain or method not in ("update", "delete"):
+            return
+        bounds = None
+        for part in _calls(call):
+            name = dotted(part.func).rsplit(".", 1)[-1]
+            if name == "filter":
+                bounds = [sorted({_lookup_column(a.keyword.value) for a in part.args
+                                  if a.keyword is not None and _lookup_column(a.keyword.value)})]
+        self._emit(method, self._table_of(chain, env), {"bounds": bounds, "row_by_row": False}, ctx, self.span(call))
+
+
+def _lookup_column(lookup: str) -> Optional[str]:
+    """`pk`, `id`, `id__in`, `id__range` bound the key; other lookups bound nothing here."""
+    column, _, op = lookup.partition("__")
+    column = "id" if column == "pk" else column
+    return column if op in ("", "in", "range", "exact") else None
+
+
+def _calls(node: cst.BaseExpression) -> list[cst.Call]:
+    out = []
+    while isinstance(node, (cst.Call, cst.Attribute)):
+        if isinstance(node, cst.Call):
+            out.append(node)
+            node = node.func
+        else:
+            node = node.value
+    return out
+
+
+def _innermost(node: cst.BaseExpression) -> cst.BaseExpression:
+    return node.func if isinstance(node, cst.Call) else node
+
+
+def _saves(body: cst.BaseSuite) -> bool:
+    found = []
+
+    class Visitor(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            if dotted(node.func).endswith(".save"):
+                found.append(node)
+
+    body.visit(Visitor())
+    return bool(found)
+
+
+def extract_django(path: str, text: str, dialect: str) -> Migration:
+    return DjangoReader(path, text, dialect).read()

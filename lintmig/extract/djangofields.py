@@ -1,0 +1,73 @@
+"""Django model fields read as data: the column they make and what it implies."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from .pytext import Call, text_or_none
+
+_TYPES = {
+    "CharField": "varchar", "TextField": "text", "SlugField": "varchar", "EmailField": "varchar",
+    "URLField": "varchar", "IntegerField": "int", "BigIntegerField": "bigint", "SmallIntegerField": "smallint",
+    "PositiveIntegerField": "int", "PositiveBigIntegerField": "bigint", "PositiveSmallIntegerField": "smallint",
+    "BooleanField": "boolean", "DateTimeField": "timestamptz", "DateField": "date", "TimeField": "time",
+    "UUIDField": "uuid", "JSONField": "jsonb", "DecimalField": "numeric", "FloatField": "double",
+    "AutoField": "serial", "BigAutoField": "bigserial", "SmallAutoField": "smallserial", "BinaryField": "bytea",
+    "DurationField": "interval", "GenericIPAddressField": "inet", "ForeignKey": "bigint", "OneToOneField": "bigint",
+}
+_DEFAULT_LENGTH = {"SlugField": 50, "EmailField": 254, "URLField": 200}
+# Options that change only Python-side behaviour, never the database.
+_PYTHON_ONLY = {"help_text", "choices", "validators", "blank", "verbose_name", "editable", "error_messages",
+                "related_name", "related_query_name", "limit_choices_to", "on_delete", "to", "default",
+                "auto_now", "auto_now_add", "upload_to", "storage", "max_length_hint"}
+
+
+@dataclass
+class Field:
+    kind: str  # the Django field class, e.g. "CharField"
+    type: Optional[tuple[str, tuple]]
+    null: bool
+    has_default: bool
+    db_default: Any
+    unique: bool
+    db_index: bool
+    primary_key: bool
+    references: Optional[str]  # the model a ForeignKey points to
+    options: dict[str, Any]
+
+    @property
+    def is_relation(self) -> bool:
+        return self.kind in ("ForeignKey", "OneToOneField")
+
+    def column(self, name: str) -> str:
+        return self.options.get("db_column") or (f"{name}_id" if self.is_relation else name)
+
+    def db_options(self) -> dict[str, Any]:
+        """The options that reach the database, for comparing two definitions."""
+        return {k: v for k, v in self.options.items() if k not in _PYTHON_ONLY}
+
+
+def read_field(value: Any) -> Optional[Field]:
+    if not isinstance(value, Call) or not value.name.endswith("Field") and value.name not in ("ForeignKey",):
+        return None
+    kind = value.name
+    base = _TYPES.get(kind)
+    params: tuple = ()
+    if kind in ("CharField", "SlugField", "EmailField", "URLField"):
+        length = value.kwargs.get("max_length", _DEFAULT_LENGTH.get(kind))
+        params = (length,) if isinstance(length, int) else ()
+    elif kind == "DecimalField":
+        digits, places = value.kwargs.get("max_digits"), value.kwargs.get("decimal_places")
+        params = tuple(p for p in (digits, places) if isinstance(p, int))
+    target = value.args[0] if value.args and kind in ("ForeignKey", "OneToOneField") else value.kwargs.get("to")
+    return Field(
+        kind=kind, type=(base, params) if base else (kind.lower(), ()),
+        null=value.kwargs.get("null") is True,
+        has_default="default" in value.kwargs or "db_default" in value.kwargs,
+        db_default=value.kwargs.get("db_default"),
+        unique=value.kwargs.get("unique") is True or kind == "OneToOneField",
+        db_index=value.kwargs.get("db_index", kind == "ForeignKey") is True,
+        primary_key=value.kwargs.get("primary_key") is True,
+        references=text_or_none(target),
+        options={k: (text_or_none(v) or v) for k, v in value.kwargs.items()},
+    )
