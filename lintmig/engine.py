@@ -5,6 +5,7 @@ checks decide, reporters render.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Optional
 
@@ -43,6 +44,26 @@ def _read(path: str) -> bytes | OSError:
         return err
 
 
+_FOLDERS: dict[str, list[tuple[str, int, int]]] = {}
+
+
+def _context_key(path: str) -> bytes:
+    """What else a file's extraction reads: a Django migration replays the earlier
+    migrations of its folder, so their names, sizes and times join its cache key."""
+    folder, name = os.path.split(path)
+    if not name.endswith(".py") or os.path.basename(folder) != "migrations":
+        return b""
+    if folder not in _FOLDERS:
+        entries = []
+        for entry in os.scandir(folder or "."):
+            if entry.name.endswith(".py"):
+                st = entry.stat()
+                entries.append((entry.name, st.st_size, st.st_mtime_ns))
+        _FOLDERS[folder] = sorted(entries, key=lambda e: natural_key(e[0]))
+    earlier = [e for e in _FOLDERS[folder] if natural_key(e[0]) < natural_key(name)]
+    return repr(earlier).encode()
+
+
 def _extract_job(job: tuple[str, bytes, Config]) -> Migration:
     path, data, config = job
     return extract_file(path, data, config)
@@ -59,7 +80,7 @@ def extract_all(files: list[str], config: Config) -> list[Migration]:
 
             results[path] = unreadable(path, config.dialect, f"cannot read: {data.strerror or data}")
             continue
-        key = ExtractCache.key(data) if cache else ""
+        key = ExtractCache.key(data + _context_key(path)) if cache else ""
         hit = cache.get(key) if cache else None
         if hit is not None:
             hit.path = path

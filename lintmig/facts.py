@@ -56,7 +56,8 @@ class ChangeFacts:
     def _learn(self, op: Operation, pos: int, not_null_checks: dict) -> None:
         table, args = op.table, op.args
         if op.kind == "create_table" and table:
-            if not args.get("if_not_exists") or self._is_added(op):
+            # A squashed migration's tables may exist already; IF NOT EXISTS counts when added.
+            if not args.get("may_exist") and (not args.get("if_not_exists") or self._is_added(op)):
                 self._end_new(table, pos)
                 if not args.get("as_select"):
                     self._new_spans.setdefault(table, []).append([pos, -1])

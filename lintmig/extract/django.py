@@ -40,8 +40,10 @@ class Model:
 class DjangoReader(PythonReader):
     txn_label = "django"
 
-    def __init__(self, path: str, text: str, dialect: str):
-        super().__init__(path, text, dialect)
+    def __init__(self, path: str, text: str, dialect: str, state_only: bool = False):
+        super().__init__(path, text, dialect, with_positions=not state_only)
+        self.state_only = state_only
+        self.squashed = False
         parts = Path(path).resolve().parts
         self.app = parts[-3] if len(parts) >= 3 and parts[-2] == "migrations" else Path(path).parent.name
         self.models: dict[str, Model] = {}
@@ -50,7 +52,17 @@ class DjangoReader(PythonReader):
         self.dependencies: tuple[str, ...] = ()
         self.name = f"{self.app}.{Path(path).stem}"
 
+    def _emit(self, kind, table, args, ctx, site) -> None:
+        if not self.state_only:
+            super()._emit(kind, table, args, ctx, site)
+
+    def _sql(self, text, ctx, site, one_query: bool = True) -> None:
+        if not self.state_only:
+            super()._sql(text, ctx, site, one_query)
+
     def read(self) -> Migration:
+        if not self.state_only:
+            self.models = {name: Model(m.table, dict(m.fields)) for name, m in state_before(self.path, self.dialect).items()}
         migration = None
         for stmt in self.module.body:
             if isinstance(stmt, cst.FunctionDef):
@@ -71,6 +83,8 @@ class DjangoReader(PythonReader):
                     if isinstance(small, cst.Assign) and isinstance(small.targets[0].target, cst.Name):
                         attrs[small.targets[0].target.value] = small.value
         atomic = self.eval.value(attrs.get("atomic"), {}) if "atomic" in attrs else True
+        # A squashed migration replays history that deployed databases already applied.
+        self.squashed = bool(self.eval.value(attrs.get("replaces"), {})) if "replaces" in attrs else False
         self.ctx = Ctx(autocommit=atomic is False)
         deps = self.eval.value(attrs.get("dependencies"), {}) if "dependencies" in attrs else []
         self.dependencies = tuple(
@@ -116,7 +130,8 @@ class DjangoReader(PythonReader):
                     columns[f.column(fname)] = f.type
                     if f.primary_key or f.unique:
                         keys.append([f.column(fname)])
-        self._emit("create_table", model.table, {"columns": columns, "keys": keys or [["id"]]}, self.ctx, site)
+        self._emit("create_table", model.table, {"columns": columns, "keys": keys or [["id"]],
+                                                 "may_exist": self.squashed}, self.ctx, site)
 
     def _op_DeleteModel(self, call, node, site):
         self._emit("drop_table", self._model(self._arg(call, 0, "name")).table, {}, self.ctx, site)
@@ -315,6 +330,38 @@ class DjangoReader(PythonReader):
                 bounds = [sorted({_lookup_column(a.keyword.value) for a in part.args
                                   if a.keyword is not None and _lookup_column(a.keyword.value)})]
         self._emit(method, self._table_of(chain, env), {"bounds": bounds, "row_by_row": False}, ctx, self.span(call))
+
+
+_STATES: dict[str, dict[str, Model]] = {}  # folder file -> the app's models after it (this process)
+
+
+def state_before(path: str, dialect: str) -> dict[str, Model]:
+    """The app's models as the migrations before `path` in its folder leave them."""
+    from ..discover import natural_key
+
+    here = Path(path)
+    try:
+        siblings = sorted((p for p in here.parent.glob("*.py") if not p.name.startswith("__")),
+                          key=lambda p: natural_key(p.name))
+    except OSError:
+        return {}
+    models: dict[str, Model] = {}
+    for sibling in siblings:
+        if sibling.name == here.name or natural_key(sibling.name) > natural_key(here.name):
+            break
+        key = str(sibling.resolve())
+        if key not in _STATES:
+            try:
+                text = sibling.read_text(encoding="utf-8")
+                reader = DjangoReader(str(sibling), text, dialect, state_only=True)
+                reader.models = {name: Model(m.table, dict(m.fields)) for name, m in models.items()}
+                if looks_like_django(text):
+                    reader.read()
+                _STATES[key] = reader.models
+            except (OSError, UnicodeDecodeError, cst.ParserSyntaxError):
+                _STATES[key] = models
+        models = _STATES[key]
+    return models
 
 
 def _lookup_column(lookup: str) -> Optional[str]:

@@ -16,13 +16,14 @@ class PythonReader:
 
     txn_label = "python"
 
-    def __init__(self, path: str, text: str, dialect: str, skip_functions: tuple[str, ...] = ()):
+    def __init__(self, path: str, text: str, dialect: str, skip_functions: tuple[str, ...] = (),
+                 with_positions: bool = True):
         self.path, self.dialect = path, dialect
         self.module = cst.parse_module(text)
         body = list(self.module.body)
         while body and isinstance(body[-1], cst.FunctionDef) and body[-1].name.value in skip_functions:
             body.pop()  # nothing there is reported: spare it the position pass
-        self._positions = positions(self.module.with_changes(body=body))
+        self._positions = positions(self.module.with_changes(body=body)) if with_positions else {}
         self.eval = Evaluator(self.pos)
         self.ops: list[Operation] = []
         self._strings = 0
@@ -32,6 +33,8 @@ class PythonReader:
         return None if found is None else (found[0][0], found[0][1] + 1)
 
     def span(self, node: cst.CSTNode) -> Span:
+        if not self._positions:  # a reader for facts only, reporting nothing
+            return Span(1, 1, 1, 1)
         (line, col), (end_line, end_col) = self._positions[node]
         return Span(line, col + 1, end_line, max(end_col, 1))
 
