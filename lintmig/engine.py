@@ -117,6 +117,7 @@ def _runner_settings(migrations: list[Migration], config: Config) -> None:
     for mig in migrations:
         if mig.host != "alembic":
             continue
+        mig.shared_transaction = True  # Alembic's default, unless env.py says otherwise
         here = Path(mig.path).resolve().parent
         configured = getattr(config, "runner_config", None)
         candidates = [Path(configured)] if configured else [here.parent / "env.py", here / "env.py"]
@@ -128,6 +129,7 @@ def _runner_settings(migrations: list[Migration], config: Config) -> None:
 
             read[env] = read_env(env, mig.dialect)
         settings = read[env]
+        mig.shared_transaction = not settings.transaction_per_migration
         mig.session_settings = dict(settings.session)
         mig.transaction_settings = dict(settings.transaction)
 

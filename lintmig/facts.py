@@ -36,6 +36,7 @@ class ChangeFacts:
         self.created: set[str] = set()  # tables whose definition (and so whose keys) the change shows
         self.index_tables: dict[str, str] = {}
         self.validated_not_null: dict[tuple[str, str], int] = {}  # (table, column) -> position
+        self._txn_groups: dict[tuple, list[Operation]] = {}
         self._walk()
         for mig in migrations:
             apply_settings(mig.operations, config, mig.session_settings, mig.transaction_settings)
@@ -48,6 +49,8 @@ class ChangeFacts:
                 pos += 1
                 op.seq = pos
                 self._learn(op, pos, not_null_checks)
+                if op.txn is not None:
+                    self._txn_groups.setdefault(self.txn_key(mig, op), []).append(op)
         for spans in self._new_spans.values():
             for span in spans:
                 if span[1] < 0:
@@ -102,6 +105,18 @@ class ChangeFacts:
                 span[1] = pos
 
     # Questions the checks ask.
+
+    @staticmethod
+    def txn_key(mig: Migration, op: Operation) -> tuple:
+        if mig.shared_transaction:
+            return ("shared", mig.host, op.txn)
+        return (mig.path, op.txn)
+
+    def transaction_ops(self, mig: Migration, op: Operation) -> list[Operation]:
+        """Every operation of op's transaction, across migrations when they share one."""
+        if op.txn is None:
+            return []
+        return self._txn_groups.get(self.txn_key(mig, op), [])
 
     def position(self, op: Operation) -> int:
         return op.seq

@@ -83,6 +83,9 @@ class Migration:
     # env.py) sets for the session and at the start of every transaction.
     session_settings: dict[str, tuple[str, str]] = field(default_factory=dict)
     transaction_settings: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # Set per run: the front end's transaction is shared by every migration of one run
+    # (Alembic's default transaction_per_migration=False).
+    shared_transaction: bool = False
 
 
 @dataclass(slots=True)

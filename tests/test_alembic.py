@@ -70,3 +70,17 @@ def test_keyword_only_and_batch_op_calls(tmp_path):
                     '        batch_op.create_index("ix2", ["b"])\n')
     found = lint_paths([str(path)], make_config(select=["LM101"])).findings
     assert [(f.code, f.table, f.span.line) for f in found] == [("LM101", "orders", 9), ("LM101", "orders", 11)]
+
+
+def test_revisions_of_one_upgrade_share_a_transaction_by_default(tmp_path):
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    revision(versions, "r1_column.py", "r1", None, '    op.add_column("orders", sa.Column("note", sa.Text()))\n')
+    revision(versions, "r2_backfill.py", "r2", "r1", '    op.execute("UPDATE orders SET note = \'\'")\n')
+    found = lint_paths([str(versions)], make_config(select=["LM303"])).findings
+    assert [(f.code, f.path.endswith("r2_backfill.py")) for f in found] == [("LM303", True)]
+    (tmp_path / "env.py").write_text(
+        "from alembic import context\n"
+        "def run_migrations_online():\n"
+        "    context.configure(connection=None, transaction_per_migration=True)\n")
+    assert lint_paths([str(versions)], make_config(select=["LM303"])).findings == []

@@ -38,7 +38,6 @@ class MigrationFacts:
         self.config = change.config
         self.flagged = flagged if flagged is not None else set()
         self._by_kind: Optional[dict[str, list[Operation]]] = None
-        self._by_txn: Optional[dict[str, list[Operation]]] = None
         self._txn_cache: dict = {}
         self._first_drop: Optional[dict[str, int]] = None
 
@@ -54,12 +53,9 @@ class MigrationFacts:
 
     def _index(self) -> None:
         by_kind: dict[str, list[Operation]] = {}
-        by_txn: dict[str, list[Operation]] = {}
         for op in self.migration.operations:
             by_kind.setdefault(op.kind, []).append(op)
-            if op.txn is not None:
-                by_txn.setdefault(op.txn, []).append(op)
-        self._by_kind, self._by_txn = by_kind, by_txn
+        self._by_kind = by_kind
 
     def of_kind(self, *kinds: str) -> list[Operation]:
         """Operations of these kinds in this migration, in order."""
@@ -78,14 +74,13 @@ class MigrationFacts:
         return [o for o in self.of_kind(*kinds) if self.change.position(o) > pos]
 
     def same_transaction(self, op: Operation, kinds: frozenset[str] | None = None) -> Iterator[Operation]:
-        """The other operations of op's transaction (optionally only of these kinds)."""
+        """The other operations of op's transaction (optionally only of these kinds), in this
+        migration or, when a run shares one transaction, in the others too."""
         if op.txn is None:
-            return []
-        if self._by_txn is None:
-            self._index()
-        key = (op.txn, kinds)
+            return iter(())
+        key = (self.change.txn_key(self.migration, op), kinds)
         if key not in self._txn_cache:
-            ops = self._by_txn.get(op.txn, [])
+            ops = self.change.transaction_ops(self.migration, op)
             self._txn_cache[key] = [o for o in ops if kinds is None or o.kind in kinds]
         return (o for o in self._txn_cache[key] if o is not op)
 

@@ -14,6 +14,7 @@ def backfill_with_ddl(op, facts):
             if facts.is_new_table(table, other):
                 continue
             verb = {"update": "UPDATE of", "delete": "DELETE from", "insert_select": "INSERT into"}[op.kind]
+            where = f"line {other.span.line}" if any(o is other for o in facts.of_kind(other.kind)) else "an earlier migration of the same run"
             yield Hit(op, f"{verb} {name(op)} runs in the same transaction as {other.kind.replace('_', ' ')} on {table} "
-                          f"(line {other.span.line}): that lock is held through the whole data change")
+                          f"({where}): that lock is held through the whole data change")
             return
