@@ -111,24 +111,23 @@ def _extract_many(todo: list[tuple[str, bytes, str]], config: Config) -> list[Mi
 
 def _runner_settings(migrations: list[Migration], config: Config) -> None:
     """Attach what each Alembic project's env.py sets (read once per env.py, every run)."""
-    from pathlib import Path
+    from .extract.alembic_env import EnvSettings, read_env
 
-    read: dict[str, object] = {}
+    by_folder: dict[str, EnvSettings] = {}
+    read: dict[str, EnvSettings] = {}
+    configured = getattr(config, "runner_config", None)
     for mig in migrations:
         if mig.host != "alembic":
             continue
-        mig.shared_transaction = True  # Alembic's default, unless env.py says otherwise
-        here = Path(mig.path).resolve().parent
-        configured = getattr(config, "runner_config", None)
-        candidates = [Path(configured)] if configured else [here.parent / "env.py", here / "env.py"]
-        env = next((str(c) for c in candidates if c.is_file()), None)
-        if env is None:
-            continue
-        if env not in read:
-            from .extract.alembic_env import read_env
-
-            read[env] = read_env(env, mig.dialect)
-        settings = read[env]
+        here = os.path.dirname(os.path.abspath(mig.path))
+        if here not in by_folder:
+            candidates = [configured] if configured else [os.path.join(os.path.dirname(here), "env.py"),
+                                                          os.path.join(here, "env.py")]
+            env = next((c for c in candidates if os.path.isfile(c)), None)
+            if env is not None and env not in read:
+                read[env] = read_env(env, mig.dialect)
+            by_folder[here] = read[env] if env is not None else EnvSettings()  # Alembic's defaults
+        settings = by_folder[here]
         mig.shared_transaction = not settings.transaction_per_migration
         mig.session_settings = dict(settings.session)
         mig.transaction_settings = dict(settings.transaction)

@@ -37,6 +37,7 @@ class ChangeFacts:
         self.index_tables: dict[str, str] = {}
         self.validated_not_null: dict[tuple[str, str], int] = {}  # (table, column) -> position
         self._txn_groups: dict[tuple, list[Operation]] = {}
+        self._txn_filtered: dict[tuple, list[Operation]] = {}
         self._walk()
         for mig in migrations:
             apply_settings(mig.operations, config, mig.session_settings, mig.transaction_settings)
@@ -112,11 +113,18 @@ class ChangeFacts:
             return ("shared", mig.host, op.txn)
         return (mig.path, op.txn)
 
-    def transaction_ops(self, mig: Migration, op: Operation) -> list[Operation]:
-        """Every operation of op's transaction, across migrations when they share one."""
+    def transaction_ops(self, mig: Migration, op: Operation, kinds: Optional[frozenset] = None) -> list[Operation]:
+        """Every operation of op's transaction (optionally only of these kinds), across
+        migrations when they share one. Filtered lists are kept: a shared transaction can
+        hold a whole run."""
         if op.txn is None:
             return []
-        return self._txn_groups.get(self.txn_key(mig, op), [])
+        key = (self.txn_key(mig, op), kinds)
+        found = self._txn_filtered.get(key)
+        if found is None:
+            ops = self._txn_groups.get(key[0], [])
+            found = self._txn_filtered[key] = [o for o in ops if kinds is None or o.kind in kinds]
+        return found
 
     def position(self, op: Operation) -> int:
         return op.seq

@@ -38,7 +38,6 @@ class MigrationFacts:
         self.config = change.config
         self.flagged = flagged if flagged is not None else set()
         self._by_kind: Optional[dict[str, list[Operation]]] = None
-        self._txn_cache: dict = {}
         self._first_drop: Optional[dict[str, int]] = None
 
     @property
@@ -76,13 +75,7 @@ class MigrationFacts:
     def same_transaction(self, op: Operation, kinds: frozenset[str] | None = None) -> Iterator[Operation]:
         """The other operations of op's transaction (optionally only of these kinds), in this
         migration or, when a run shares one transaction, in the others too."""
-        if op.txn is None:
-            return iter(())
-        key = (self.change.txn_key(self.migration, op), kinds)
-        if key not in self._txn_cache:
-            ops = self.change.transaction_ops(self.migration, op)
-            self._txn_cache[key] = [o for o in ops if kinds is None or o.kind in kinds]
-        return (o for o in self._txn_cache[key] if o is not op)
+        return (o for o in self.change.transaction_ops(self.migration, op, kinds) if o is not op)
 
     def dropped_index_before(self, name: str, op: Operation) -> bool:
         """Whether this migration drops index `name` before `op`."""
