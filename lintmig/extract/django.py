@@ -276,11 +276,11 @@ class DjangoReader(PythonReader):
         code = node.args[0].value if node.args else None
         if isinstance(code, cst.Name) and code.value in self.functions:
             fn = self.functions[code.value]
-            self._python_body(fn.body.body, {}, self.ctx, self.span(fn))
+            self._python_body(fn.body.body, {}, self.ctx)
 
     # Inside a RunPython function: querysets.
 
-    def _python_body(self, body, env: dict, ctx: Ctx, fn_span: Span) -> None:
+    def _python_body(self, body, env: dict, ctx: Ctx) -> None:
         for stmt in body:
             if isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
@@ -296,9 +296,9 @@ class DjangoReader(PythonReader):
                     table = self._table_of(dotted(_innermost(stmt.iter)), env)
                     self._emit("update", table, {"bounds": None, "row_by_row": True},
                                Ctx(ctx.autocommit, True, True), self.span(stmt))
-                self._python_body(stmt.body.body, env, inner, fn_span)
+                self._python_body(stmt.body.body, env, inner)
             elif isinstance(stmt, (cst.If, cst.With, cst.Try)):
-                self._python_body(stmt.body.body, env, ctx, fn_span)
+                self._python_body(stmt.body.body, env, ctx)
 
     def _model_ref(self, node: cst.BaseExpression, env: dict) -> Any:
         """`apps.get_model("app", "Model")` -> the model's table."""
