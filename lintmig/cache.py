@@ -1,9 +1,12 @@
-"""Per-file extraction results, cached by content hash.
+"""Per-file extraction results, cached by content.
 
-The key is the file's bytes, the lintmig version and the settings extraction depends on;
-findings are never cached (they depend on the whole change). The cache lives in
-`.lintmig_cache/` of the working directory (a `.gitignore` inside keeps it out of git)
-or in the folder the `cache` setting names. Any cache failure just means a cold run.
+One shard per folder of migrations, holding for each file name the key of its content
+(its bytes, plus what else its extraction read) and what was extracted. A shard never
+outgrows its folder, and a run loads only the shards of the folders it reads. The key
+also covers the lintmig version and the settings extraction depends on; findings are
+never cached (they depend on the whole change). Shards live in `.lintmig_cache/` of the
+working directory (a `.gitignore` inside keeps it out of git) or in the folder the
+`cache` setting names. Any cache failure just means a cold run.
 """
 from __future__ import annotations
 
@@ -21,32 +24,43 @@ from .model import Migration
 class ExtractCache:
     def __init__(self, folder: Path, extraction_key: str):
         self.folder = folder
-        self.file = folder / f"extract-{__version__}-{extraction_key}.pickle"
-        self.entries: dict[str, Migration] = {}
-        self.used: dict[str, Migration] = {}
-        self.dirty = False
-        try:
-            with open(self.file, "rb") as fh:
-                self.entries = pickle.load(fh)
-        except Exception:
-            self.entries = {}
+        self.prefix = f"extract-{__version__}-{extraction_key}-"
+        self.shards: dict[str, dict[str, tuple[str, Migration]]] = {}
+        self.dirty: set[str] = set()
+        self.handed_out: set[tuple[str, str]] = set()
 
     @staticmethod
     def key(data: bytes) -> str:
         return hashlib.blake2b(data, digest_size=16).hexdigest()
 
-    def get(self, key: str) -> Optional[Migration]:
-        found = self.entries.get(key)
-        if found is None:
-            return None
-        if key in self.used:  # two files with the same bytes: each needs its own operations
-            return pickle.loads(pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL))
-        self.used[key] = found
-        return found
+    def _shard(self, path: str) -> tuple[str, dict[str, tuple[str, Migration]]]:
+        directory = os.path.dirname(os.path.abspath(path))
+        if directory not in self.shards:
+            try:
+                with open(self._file(directory), "rb") as fh:
+                    self.shards[directory] = pickle.load(fh)
+            except Exception:
+                self.shards[directory] = {}
+        return directory, self.shards[directory]
 
-    def put(self, key: str, migration: Migration) -> None:
-        self.used[key] = migration
-        self.dirty = True
+    def _file(self, directory: str) -> Path:
+        name = hashlib.blake2b(directory.encode(), digest_size=8).hexdigest()
+        return self.folder / f"{self.prefix}{name}.pickle"
+
+    def get(self, path: str, key: str) -> Optional[Migration]:
+        _, shard = self._shard(path)
+        entry = shard.get(os.path.basename(path))
+        if entry is None or entry[0] != key:
+            return None
+        if (path, key) in self.handed_out:  # the same file named twice: each needs its own operations
+            return pickle.loads(pickle.dumps(entry[1], protocol=pickle.HIGHEST_PROTOCOL))
+        self.handed_out.add((path, key))
+        return entry[1]
+
+    def put(self, path: str, key: str, migration: Migration) -> None:
+        directory, shard = self._shard(path)
+        shard[os.path.basename(path)] = (key, migration)
+        self.dirty.add(directory)
 
     def save(self) -> None:
         if not self.dirty:
@@ -56,14 +70,11 @@ class ExtractCache:
             ignore = self.folder / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("# created by lintmig\n*\n")
-            # Keep what this run used plus older entries, newest last, bounded in size.
-            merged = {**self.entries, **self.used}
-            if len(merged) > 50000:
-                merged = dict(list(merged.items())[-50000:])
-            fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump(merged, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.file)
+            for directory in self.dirty:
+                fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+                with os.fdopen(fd, "wb") as fh:
+                    pickle.dump(self.shards[directory], fh, protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(tmp, self._file(directory))
         except OSError:
             pass
 

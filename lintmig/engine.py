@@ -81,7 +81,7 @@ def extract_all(files: list[str], config: Config) -> list[Migration]:
             results[path] = unreadable(path, config.dialect, f"cannot read: {data.strerror or data}")
             continue
         key = ExtractCache.key(data + _context_key(path)) if cache else ""
-        hit = cache.get(key) if cache else None
+        hit = cache.get(path, key) if cache else None
         if hit is not None:
             hit.path = path
             results[path] = hit
@@ -90,7 +90,7 @@ def extract_all(files: list[str], config: Config) -> list[Migration]:
     for (path, _, key), migration in zip(todo, _extract_many(todo, config)):
         results[path] = migration
         if cache and migration.host != "unknown":
-            cache.put(key, migration)
+            cache.put(path, key, migration)
     if cache:
         cache.save()
     return [results[p] for p in files]
@@ -111,6 +111,8 @@ def _extract_many(todo: list[tuple[str, bytes, str]], config: Config) -> list[Mi
 
 def _runner_settings(migrations: list[Migration], config: Config) -> None:
     """Attach what each Alembic project's env.py sets (read once per env.py, every run)."""
+    if not any(m.host == "alembic" for m in migrations):
+        return  # and libcst stays unimported
     from .extract.alembic_env import EnvSettings, read_env
 
     by_folder: dict[str, EnvSettings] = {}
