@@ -327,8 +327,8 @@ class DjangoReader(PythonReader):
         for part in _calls(call):
             name = dotted(part.func).rsplit(".", 1)[-1]
             if name == "filter":
-                bounds = [sorted({_lookup_column(a.keyword.value) for a in part.args
-                                  if a.keyword is not None and _lookup_column(a.keyword.value)})]
+                lookups = [a.keyword.value for a in part.args if a.keyword is not None]
+                bounds = [sorted(_bound_columns(lookups))]
         self._emit(method, self._table_of(chain, env), {"bounds": bounds, "row_by_row": False}, ctx, self.span(call))
 
 
@@ -364,11 +364,20 @@ def state_before(path: str, dialect: str) -> dict[str, Model]:
     return models
 
 
-def _lookup_column(lookup: str) -> Optional[str]:
-    """`pk`, `id`, `id__in`, `id__range` bound the key; other lookups bound nothing here."""
-    column, _, op = lookup.partition("__")
-    column = "id" if column == "pk" else column
-    return column if op in ("", "in", "range", "exact") else None
+def _bound_columns(lookups: list[str]) -> set[str]:
+    """Columns a filter() bounds with values: `pk=`, `id__in=`, `id__range=`, or both
+    `id__gte=` / `id__gt=` and `id__lt=` / `id__lte=`."""
+    bound, low, high = set(), set(), set()
+    for lookup in lookups:
+        column, _, op = lookup.partition("__")
+        column = "id" if column == "pk" else column
+        if op in ("", "in", "range", "exact"):
+            bound.add(column)
+        elif op in ("gt", "gte"):
+            low.add(column)
+        elif op in ("lt", "lte"):
+            high.add(column)
+    return bound | (low & high)
 
 
 def _calls(node: cst.BaseExpression) -> list[cst.Call]:
