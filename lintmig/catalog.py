@@ -36,10 +36,6 @@ class Rule:
     examples: dict[str, list[dict[str, Any]]]
     source: str
 
-    @property
-    def help_uri(self) -> str:
-        return f"https://lintmig.invalid/rules/{self.code}-{self.name}"
-
 
 def rules_dir() -> Path:
     here = Path(__file__).resolve().parent

@@ -18,7 +18,6 @@ DDL_KINDS = frozenset({
     "truncate", "reindex", "cluster", "vacuum", "lock_table", "optimize_table",
     "alter_type_add_value", "batch_alter",
 })
-DATA_KINDS = frozenset({"update", "delete", "insert_select"})
 TIMEOUT_SETTINGS = ("lock_timeout", "statement_timeout", "lock_wait_timeout", "idle_in_transaction_session_timeout")
 _OFF = {"0", "0s", "0ms", "default", "'0'", ""}
 

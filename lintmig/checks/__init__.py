@@ -64,10 +64,6 @@ class MigrationFacts:
             return self._by_kind.get(kinds[0], [])
         return sorted((o for k in kinds for o in self._by_kind.get(k, [])), key=self.change.position)
 
-    def before(self, op: Operation, *kinds: str) -> list[Operation]:
-        pos = self.change.position(op)
-        return [o for o in self.of_kind(*kinds) if self.change.position(o) < pos]
-
     def after(self, op: Operation, *kinds: str) -> list[Operation]:
         pos = self.change.position(op)
         return [o for o in self.of_kind(*kinds) if self.change.position(o) > pos]

@@ -275,7 +275,7 @@ class AlembicReader(PythonReader):
         elif ctx.batch_alias and head == ctx.batch_alias and method in SIGNATURES:
             self._op_call(method, call, ctx, site, table=ctx.batch_table)
         elif method in _EXECUTE and call.args:
-            self._execute(call.args[0].value, call, ctx, site, has_params=len(call.args) > 1)
+            self._execute_value(self.eval.value(call.args[0].value, ctx.env), ctx, site)
 
     def _helper(self, fn: cst.FunctionDef, call: cst.Call, ctx: Ctx, site: Span) -> None:
         env = dict(self.consts)
@@ -401,9 +401,6 @@ class AlembicReader(PythonReader):
 
     def _op_execute(self, v, ctx, site):
         self._execute_value(v.get("sqltext"), ctx, site)
-
-    def _execute(self, arg: cst.BaseExpression, call: cst.Call, ctx: Ctx, site: Span, has_params: bool) -> None:
-        self._execute_value(self.eval.value(arg, ctx.env), ctx, site)
 
     def _execute_value(self, value: Any, ctx: Ctx, site: Span) -> None:
         if isinstance(value, Text):

@@ -16,12 +16,6 @@ _TYPES = {
     "DurationField": "interval", "GenericIPAddressField": "inet", "ForeignKey": "bigint", "OneToOneField": "bigint",
 }
 _DEFAULT_LENGTH = {"SlugField": 50, "EmailField": 254, "URLField": 200}
-# Options that change only Python-side behaviour, never the database.
-_PYTHON_ONLY = {"help_text", "choices", "validators", "blank", "verbose_name", "editable", "error_messages",
-                "related_name", "related_query_name", "limit_choices_to", "on_delete", "to", "default",
-                "auto_now", "auto_now_add", "upload_to", "storage", "max_length_hint"}
-
-
 @dataclass
 class Field:
     kind: str  # the Django field class, e.g. "CharField"
@@ -41,10 +35,6 @@ class Field:
 
     def column(self, name: str) -> str:
         return self.options.get("db_column") or (f"{name}_id" if self.is_relation else name)
-
-    def db_options(self) -> dict[str, Any]:
-        """The options that reach the database, for comparing two definitions."""
-        return {k: v for k, v in self.options.items() if k not in _PYTHON_ONLY}
 
 
 def read_field(value: Any) -> Optional[Field]:

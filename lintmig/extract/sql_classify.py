@@ -120,9 +120,6 @@ class Words:
             parts = parts[-1:]
         return ".".join(parts[-2:])
 
-    def rest_has(self, *words: str) -> bool:
-        return any(w in self.words[self.i:] for w in words)
-
     def find(self, word: str) -> int:
         try:
             return self.words.index(word, self.i)

@@ -7,9 +7,6 @@ from __future__ import annotations
 
 from typing import Iterator
 
-FORMATS = ("text", "json")
-
-
 def render(fmt: str, result, color: bool = False) -> Iterator[str]:
     if fmt == "json":
         from .json import render_json
