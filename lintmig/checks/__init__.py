@@ -123,7 +123,7 @@ def _key_bound(op: Operation, facts: MigrationFacts) -> bool:
 
 
 def name(op: Operation) -> str:
-    return op.table or "the table"
+    return op.table or "<named at run time>"
 
 
 from . import (  # noqa: E402  (registration happens on import)

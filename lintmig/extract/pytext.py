@@ -218,6 +218,10 @@ class Evaluator:
 
                 return self._substitute(template, re.compile(r"\{(\w*)[^{}]*\}"), pick, env)
             return UNKNOWN
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("bindparams", "execution_options", "columns"):
+            inner = self.value(node.func.value, env)
+            if isinstance(inner, Text):  # sa.text("...").bindparams(...): still that SQL
+                return inner
         args = [self.value(a.value, env) for a in node.args if a.keyword is None and not a.star]
         kwargs = {a.keyword.value: self.value(a.value, env) for a in node.args if a.keyword is not None}
         last = name.rsplit(".", 1)[-1] if name else ""

@@ -19,6 +19,8 @@ from .sql_split import SplitError, split
 
 Locate = Callable[[int], tuple[int, int]]
 
+# A value or name not known until run time ({{ x }}, f"{x}", %s) stands in the SQL as tpl___.
+PLACEHOLDER = re.compile(r"^tpl_+$")
 _TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
 _DOLLAR_BODY = re.compile(r"(\$[A-Za-z_0-9]*\$)(.*)\1", re.S)
 _PLPGSQL_START = {"UPDATE", "DELETE", "INSERT", "ALTER", "CREATE", "DROP", "TRUNCATE", "LOCK", "REINDEX",
@@ -129,6 +131,8 @@ def _read_statement(text: str, start: int, end: int, dialect: str, locate: Locat
             continue
         # Absent means None/False to every check: keep only what says something (memory on big files).
         args = {k: v for k, v in args.items() if v is not None and v is not False and v != [] and v != {}}
+        if table and PLACEHOLDER.match(table.rsplit(".", 1)[-1]):
+            table = None  # named at run time ({{ table }}, f"{table}", %s)
         ops.append(Operation(kind, sys.intern(table) if table else None, span, args, anchor=anchor, in_loop=in_loop))
 
 

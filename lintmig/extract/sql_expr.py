@@ -5,14 +5,12 @@ sqlglot node.
 """
 from __future__ import annotations
 
-import re
 import sys
 from typing import Optional
 
 from sqlglot import exp
 
-# A template placeholder ({{ ... }}) is replaced by an identifier of this shape.
-PLACEHOLDER = re.compile(r"^tpl_+$")
+from .sql import PLACEHOLDER
 
 _TYPE_ALIASES = {
     "character varying": "varchar", "character": "char", "int4": "int", "integer": "int",
