@@ -30,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--mode", choices=["smart", "strict"])
     check.add_argument("--sql-transaction", choices=["none", "per_file"])
     check.add_argument("--lint-downgrade", action="store_true", default=None, help="also lint down sections")
+    check.add_argument("--embedded", metavar="GLOBS",
+                       help="code files holding migration SQL under named folders (comma separated, e.g. 'cmd/**/db.go')")
     check.add_argument("--select", metavar="CODES", help="only these rules (codes or names, comma separated)")
     check.add_argument("--ignore", metavar="CODES", help="skip these rules (codes or names, comma separated)")
     check.add_argument("--format", choices=["text", "json"], default="text")
@@ -88,6 +90,8 @@ def _config_from_flags(args):
         raise UsageError(str(err)) from None
     if args.no_cache:
         config.cache = False
+    if args.embedded:
+        config.embedded = [g.strip() for g in args.embedded.split(",") if g.strip()]
     return config.validate()
 
 

@@ -33,6 +33,7 @@ class Config:
     assume_lock_timeout: Optional[str] = None
     session_statement_timeout: Optional[str] = None
     runner_config: Optional[str] = None  # Alembic env.py; default: beside the versions folder
+    embedded: list[str] = field(default_factory=list)  # globs of code files holding migration SQL
 
     def validate(self) -> "Config":
         checks = (("dialect", DIALECTS), ("mode", MODES), ("sql_transaction", SQL_TRANSACTION), ("fail_on", FAIL_ON))

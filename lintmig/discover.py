@@ -25,6 +25,19 @@ def is_down_file(path: str) -> bool:
     return path.endswith((".down.sql", "_down.sql"))
 
 
+EMBEDDED_SUFFIXES = (".go", ".ts", ".tsx", ".js", ".mjs", ".cjs", ".rs")
+
+
+def embedded_matcher(config: Config):
+    """path -> whether an `embedded` glob (relative to the working directory) matches it."""
+    if not config.embedded:
+        return lambda path: False
+    import pathspec
+
+    spec = pathspec.GitIgnoreSpec.from_lines(config.embedded)
+    return lambda path: spec.match_file(os.path.relpath(path))
+
+
 def recognised(path: str, config: Config) -> bool:
     """A file under a named folder counts when its front end exists and it is not a down file."""
     if path.endswith(".sql"):
@@ -44,6 +57,7 @@ def recognised(path: str, config: Config) -> bool:
 
 def paths_to_files(paths: list[str], config: Config) -> list[str]:
     files: list[str] = []
+    embedded = embedded_matcher(config)
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
@@ -51,7 +65,7 @@ def paths_to_files(paths: list[str], config: Config) -> list[str]:
                 dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
                 for name in names:
                     full = os.path.join(root, name)
-                    if recognised(full, config):
+                    if recognised(full, config) or (full.endswith(EMBEDDED_SUFFIXES) and embedded(full)):
                         files.append(full)
         elif path.exists():
             files.append(raw)

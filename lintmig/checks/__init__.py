@@ -100,7 +100,9 @@ def unbounded_reason(op: Operation, facts: MigrationFacts) -> Optional[str]:
         return "it changes rows one at a time in a loop over the whole table, in one transaction"
     batched = args.get("limit") or args.get("batch_subquery")
     if op.in_loop and (batched or _key_bound(op, facts)):
-        return None
+        if op.txn is None or not batched:
+            return None
+        return f"its batches run inside one transaction ({op.txn}), so they hold their locks and commit together"
     if batched:
         return "a single LIMIT-ed statement changes one batch and silently leaves the rest of the table"
     bounds = args.get("bounds")

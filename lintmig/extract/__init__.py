@@ -27,6 +27,14 @@ def unreadable(path: str, dialect: str, reason: str, line: int = 1) -> Migration
 def extract_text(path: str, text: str, config: Config) -> Migration:
     if path.endswith(".py"):
         return _extract_python(path, text, config)
+    from ..discover import EMBEDDED_SUFFIXES
+
+    if path.endswith(EMBEDDED_SUFFIXES):
+        from .embedded import EXTRA, available, extract_embedded
+
+        if not available():
+            return unreadable(path, config.dialect, f"reading SQL in this code needs the embedded extra: {EXTRA}")
+        return extract_embedded(path, text, config.dialect)
     from .sql import extract_sql_file
 
     return extract_sql_file(path, text, config.dialect, config.sql_transaction, config.lint_downgrade)

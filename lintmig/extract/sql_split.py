@@ -114,7 +114,9 @@ def split(text: str, dialect: str = "postgres") -> tuple[list[Piece], list[Piece
             end = n if end < 0 else end
             comments.append(Piece(tok_start, end))
             body = text[pos:end].strip().lower()
-            if body.startswith("+goose statementbegin"):
+            if body.startswith("> statement-breakpoint"):  # drizzle's separator
+                close()
+            elif body.startswith("+goose statementbegin"):
                 close()
                 goose_block = True
             elif body.startswith("+goose statementend"):

@@ -1,0 +1,49 @@
+"""SQL in Go/TS/Rust code: which files, which strings, and the extra."""
+from __future__ import annotations
+
+from conftest import make_config
+from lintmig.engine import lint_paths
+
+GO = 'package main\nfunc m(db *sql.DB) {\n\tdb.Exec("CREATE INDEX ix ON orders (a)")\n}\n'
+
+
+def test_named_code_file_is_read(tmp_path):
+    path = tmp_path / "db.go"
+    path.write_text(GO)
+    found = lint_paths([str(path)], make_config(select=["LM101"])).findings
+    assert [(f.code, f.span.line) for f in found] == [("LM101", 3)]
+
+
+def test_folders_read_code_only_through_embedded_globs(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cmd" / "ingestor").mkdir(parents=True)
+    (tmp_path / "cmd" / "ingestor" / "db.go").write_text(GO)
+    (tmp_path / "cmd" / "ingestor" / "main.go").write_text(GO)
+    assert lint_paths(["cmd"], make_config()).files_scanned == 0
+    result = lint_paths(["cmd"], make_config(embedded=["cmd/**/db.go"], select=["LM101"]))
+    assert result.files_scanned == 1 and [f.code for f in result.findings] == ["LM101"]
+
+
+def test_without_the_extra_the_file_is_reported_not_skipped(tmp_path, monkeypatch):
+    import lintmig.extract.embedded as embedded
+
+    monkeypatch.setattr(embedded, "available", lambda: False)
+    path = tmp_path / "db.go"
+    path.write_text(GO)
+    found = lint_paths([str(path)], make_config()).findings
+    assert [f.code for f in found] == ["LM001"]
+    assert "pip install 'lintmig[embedded]'" in found[0].message
+
+
+def test_strings_that_only_look_like_sql_are_ignored(tmp_path):
+    path = tmp_path / "app.ts"
+    path.write_text('console.log("UPDATE failed, retrying");\nconst label = "Create index failed";\n'
+                    'throw new Error("DELETE everything now");\n')
+    assert lint_paths([str(path)], make_config()).findings == []
+
+
+def test_drizzle_statement_breakpoints_separate_statements(tmp_path):
+    path = tmp_path / "0001_drizzle.sql"
+    path.write_text("CREATE INDEX ix_a ON orders (a)\n--> statement-breakpoint\nCREATE INDEX ix_b ON orders (b)\n")
+    found = lint_paths([str(path)], make_config(select=["LM101"])).findings
+    assert [f.span.line for f in found] == [1, 3]
