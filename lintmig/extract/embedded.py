@@ -253,10 +253,12 @@ class EmbeddedReader:
             loop = self._in_loop(item.node)
             scope = self._scope(item.node)
             callback = self._callback_txn(item.node)
+            calls = self._enclosing_calls(item.node)
             for op in ops:
                 op.anchor = anchor
                 op.in_loop = op.in_loop or loop
-                op.args = {**op.args, "enclosing": enclosing, "scope": scope, **({"txn_callback": callback} if callback else {})}
+                op.args = {**op.args, "enclosing": enclosing, "scope": scope, "calls": calls,
+                           **({"txn_callback": callback} if callback else {})}
                 out.append((item.node.start_byte, op))
         for byte, action in markers:
             out.append((byte, Operation("transaction", None, _zero(), {"action": "begin" if action == "begin" else "commit",
@@ -328,6 +330,16 @@ class EmbeddedReader:
     def _scope_at(self, byte: int) -> int:
         node = self.tree.root_node.descendant_for_byte_range(byte, byte)
         return self._scope(node) if node is not None else 0
+
+    def _enclosing_calls(self, node) -> tuple[str, ...]:
+        """Callees whose function arguments hold this SQL (for configured safe calls)."""
+        names, inside_function = [], False
+        for parent in self._ancestors(node):
+            if parent.type in _FUNCTIONS:
+                inside_function = True
+            elif parent.type == "call_expression" and inside_function:
+                names.append(self._callee(parent))
+        return tuple(names)
 
     def _callback_txn(self, node) -> Optional[str]:
         """Inside the function passed to `db.transaction(...)`: that transaction."""
