@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="lint migration files")
     check.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to lint whole")
+    check.add_argument("--config", metavar="FILE", help=".lintmig.yaml or pyproject.toml to use (default: found from here up)")
     check.add_argument("--dialect", choices=["postgres", "sqlite", "mysql"])
     check.add_argument("--postgres-version", type=int, metavar="N")
     check.add_argument("--mysql-version", metavar="X.Y[.Z]")
@@ -73,10 +74,11 @@ def main(argv: Optional[list[str]] = None) -> int:
 
 
 def _config_from_flags(args):
-    from . import catalog
-    from .config import Config, UsageError
+    """The config file's settings, then the flags over them."""
+    from . import catalog, configfile
+    from .config import UsageError
 
-    config = Config()
+    config = configfile.load(args.config)
     for key in ("dialect", "postgres_version", "mysql_version", "mode", "sql_transaction", "lint_downgrade", "fail_on"):
         value = getattr(args, key, None)
         if value is not None:

@@ -34,9 +34,37 @@ class Config:
     session_statement_timeout: Optional[str] = None
     runner_config: Optional[str] = None  # Alembic env.py; default: beside the versions folder
     embedded: list[str] = field(default_factory=list)  # globs of code files holding migration SQL
+    include: list[str] = field(default_factory=list)  # diff mode's migration globs (later issue)
+    exclude: list[str] = field(default_factory=list)
+    rules: dict[str, str] = field(default_factory=dict)  # code -> off | warning | error
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)  # glob -> codes
+    safe_calls: list[dict] = field(default_factory=list)
+    unsafe_ack_label: Optional[str] = None
+    budget_seconds: float = 30
+    base_dir: Optional[str] = None  # globs are relative to the config file's folder
+
+    def matches(self, globs: list[str], path: str) -> bool:
+        """Whether a path matches gitignore-style globs relative to the config file."""
+        if not globs:
+            return False
+        import os
+
+        import pathspec
+
+        base = self.base_dir or os.getcwd()
+        rel = os.path.relpath(os.path.abspath(path), base)
+        return pathspec.GitIgnoreSpec.from_lines(globs).match_file(rel)
+
+    def sql_transaction_for(self, path: str) -> str:
+        if isinstance(self.sql_transaction, dict):
+            for glob, mode in self.sql_transaction.items():
+                if self.matches([glob], path):
+                    return mode
+            return "none"
+        return self.sql_transaction
 
     def validate(self) -> "Config":
-        checks = (("dialect", DIALECTS), ("mode", MODES), ("sql_transaction", SQL_TRANSACTION), ("fail_on", FAIL_ON))
+        checks = (("dialect", DIALECTS), ("mode", MODES), ("fail_on", FAIL_ON))
         for key, allowed in checks:
             if getattr(self, key) not in allowed:
                 raise UsageError(f"{key}: '{getattr(self, key)}' is not one of {', '.join(allowed)}")
@@ -55,6 +83,6 @@ class Config:
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
 
     def enabled(self, code: str) -> bool:
-        if code in self.ignore:
+        if code in self.ignore or self.rules.get(code) == "off":
             return False
         return self.select is None or code in self.select

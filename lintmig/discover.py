@@ -29,13 +29,8 @@ EMBEDDED_SUFFIXES = (".go", ".ts", ".tsx", ".js", ".mjs", ".cjs", ".rs")
 
 
 def embedded_matcher(config: Config):
-    """path -> whether an `embedded` glob (relative to the working directory) matches it."""
-    if not config.embedded:
-        return lambda path: False
-    import pathspec
-
-    spec = pathspec.GitIgnoreSpec.from_lines(config.embedded)
-    return lambda path: spec.match_file(os.path.relpath(path))
+    """path -> whether an `embedded` glob (relative to the config file) matches it."""
+    return lambda path: config.matches(config.embedded, path)
 
 
 def recognised(path: str, config: Config) -> bool:
@@ -72,5 +67,5 @@ def paths_to_files(paths: list[str], config: Config) -> list[str]:
         else:
             raise UsageError(f"{raw}: no such file or directory")
     seen: set[str] = set()
-    unique = [f for f in files if not (f in seen or seen.add(f))]
+    unique = [f for f in files if not (f in seen or seen.add(f)) and not config.matches(config.exclude, f)]
     return sorted(unique, key=natural_key)

@@ -31,9 +31,11 @@ class Result:
 
 
 def lint_paths(paths: list[str], config: Config) -> Result:
+    from .suppress import apply
+
     files = paths_to_files(paths, config)
     migrations = extract_all(files, config)
-    return Result(check_all(migrations, config), len(files))
+    return Result(apply(check_all(migrations, config), config), len(files))
 
 
 def _read(path: str) -> bytes | OSError:
@@ -189,20 +191,20 @@ def _check_migration(mig: Migration, facts, by_kind: dict, strict_rule, config: 
         for rule, fn in by_kind.get(op.kind, ()):
             if mig.dialect in rule.dialects:
                 for hit in fn(op, facts):
-                    findings.append(_finding(rule, hit, mig))
+                    findings.append(_finding(rule, hit, mig, config.rules))
                     if rule.klass == "scale":  # LM118 asks for a scale decision no other rule asked for
                         facts.flagged.add(id(hit.op))
     if strict_rule is not None and config.mode == "strict":
         fn = checks[strict_rule.code]
         for op in mig.operations:
             if op.kind in strict_rule.applies_to:
-                findings.extend(_finding(strict_rule, hit, mig) for hit in fn(op, facts))
+                findings.extend(_finding(strict_rule, hit, mig, config.rules) for hit in fn(op, facts))
     return findings
 
 
-def _finding(rule: catalog.Rule, hit, mig: Migration) -> Finding:
+def _finding(rule: catalog.Rule, hit, mig: Migration, severity: dict) -> Finding:
     op = hit.op
     return Finding(
-        code=rule.code, name=rule.name, severity=rule.severity, path=mig.path, span=op.span,
+        code=rule.code, name=rule.name, severity=severity.get(rule.code, rule.severity), path=mig.path, span=op.span,
         message=hit.message, help=rule.use_instead, table=hit.table or op.table, anchor=op.anchor,
     )

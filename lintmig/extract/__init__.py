@@ -37,7 +37,7 @@ def extract_text(path: str, text: str, config: Config) -> Migration:
         return extract_embedded(path, text, config.dialect)
     from .sql import extract_sql_file
 
-    return extract_sql_file(path, text, config.dialect, config.sql_transaction, config.lint_downgrade)
+    return extract_sql_file(path, text, config.dialect, config.sql_transaction_for(path), config.lint_downgrade)
 
 
 def _extract_python(path: str, text: str, config: Config) -> Migration:
