@@ -39,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--fail-on", choices=["error", "warning"])
     check.add_argument("--no-cache", action="store_true", help="do not read or write the extraction cache")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    check.add_argument("--pr-body", metavar="FILE", help="pull request description ('-' for stdin), for its scale line")
+    check.add_argument("--show-suppressed", action="store_true", help="also list suppressed findings and why")
 
     rules = sub.add_parser("rules", help="list the rule catalog")
     rules.add_argument("--format", choices=["text", "json"], default="text")
@@ -105,9 +107,11 @@ def _check(args) -> int:
     config = _config_from_flags(args)
     if not args.paths:
         raise UsageError("name the migration files or folders to lint (diff mode against git comes in a later release)")
-    result = lint_paths(args.paths, config)
+    from .pullrequest import from_environment
+
+    result = lint_paths(args.paths, config, from_environment(args.pr_body))
     color = args.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    for chunk in render(args.format, result, color=color):
+    for chunk in render(args.format, result, color=color, show_suppressed=args.show_suppressed):
         sys.stdout.write(chunk)
     return EXIT_FINDINGS if result.failed(config.fail_on) and not args.exit_zero else EXIT_OK
 

@@ -30,12 +30,13 @@ class Result:
         return any(f.suppressed is None and f.severity in levels for f in self.findings)
 
 
-def lint_paths(paths: list[str], config: Config) -> Result:
+def lint_paths(paths: list[str], config: Config, pr=None) -> Result:
     from .suppress import apply
 
     files = paths_to_files(paths, config)
     migrations = extract_all(files, config)
-    return Result(apply(check_all(migrations, config), config), len(files))
+    findings = check_all(migrations, config)
+    return Result(apply(findings, migrations, config, pr), len(files))
 
 
 def _read(path: str) -> bytes | OSError:

@@ -1,23 +1,241 @@
-"""Opt-outs: turn findings into suppressed findings, after the checks. Nothing is dropped.
+"""Opt-outs, after the checks: they turn findings into suppressed findings (never dropped)
+and report malformed opt-outs (LM003) and opt-outs that silence nothing (LM002).
 
-So far: path-scoped ignores from the config file (`per_file_ignores`). PREFLIGHT
-annotations, the unsafe-ack directive, the pull-request scale line and safe calls come
-with the opt-out work of issue 5.
+1. `PREFLIGHT: async=true reason="..." [rules=...]` in the comment block directly above a
+   statement or block: scale rules of what follows.
+2. `migration-unsafe-ack: <reason>` in the file's header: scale and correctness rules of
+   the file (never LM001-LM003), subject to `unsafe_ack_label`.
+3. `PREFLIGHT-MIGRATION-SCALE: <30s N=80K ... [table=t]` in the pull request description:
+   scale rules of the whole change (or of one table).
+4. Safe calls configured in `safe_calls`: the SQL inside them.
+5. `per_file_ignores` of the config file.
 """
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from . import catalog
 from .config import Config
-from .model import Finding, Suppression
+from .model import Comment, Finding, Migration, Operation, Span, Suppression
+from .pullrequest import PullRequest, ScaleLine
+
+UNSILENCEABLE = {"LM001", "LM002", "LM003"}
+_PLACEHOLDERS = {
+    "it's fine", "its fine", "it is fine", "fine", "ok", "okay", "safe", "n/a", "na", "none", "todo", "tbd",
+    "trust me", "should be fine", "test", "x", "-", "...", "wip", "fixme", "later", "yes", "reason",
+}
+_PAIR = re.compile(r'(\w+)\s*=\s*("([^"]*)"|\'([^\']*)\'|[^\s"\']+)')
 
 
-def apply(findings: list[Finding], config: Config) -> list[Finding]:
-    if not config.per_file_ignores:
-        return findings
-    by_path: dict[str, list[str]] = {}
-    for finding in findings:
-        if finding.path not in by_path:
-            by_path[finding.path] = [code for glob, codes in config.per_file_ignores.items()
-                                     if config.matches([glob], finding.path) for code in codes]
-        if finding.code in by_path[finding.path] and finding.code not in ("LM002", "LM003"):
-            finding.suppressed = Suppression("config", "per_file_ignores in the config file")
-    return findings
+def weak_reason(reason: Optional[str]) -> Optional[str]:
+    """Why a reason does not count, or None when it says something."""
+    text = (reason or "").strip().strip("\"'").strip()
+    if not text:
+        return "it gives no reason"
+    if text.lower().rstrip(".!") in _PLACEHOLDERS or len(text.split()) < 3:
+        return f"'{text}' is not a reason: say why this is safe at scale, in a few words"
+    return None
+
+
+@dataclass
+class _OptOut:
+    kind: str  # preflight | unsafe-ack | pr-scale
+    line: int
+    path: str
+    reason: str
+    rules: Optional[set[str]] = None  # None: every rule the kind may silence
+    covers: set[int] = field(default_factory=set)  # statement lines (preflight)
+    table: Optional[str] = None
+    used: bool = False
+    label_note: str = ""
+
+
+def apply(findings: list[Finding], migrations: list[Migration], config: Config,
+          pr: Optional[PullRequest] = None) -> list[Finding]:
+    rules = catalog.load()
+    scale = {code for code, r in rules.items() if r.klass == "scale"}
+    extra: list[Finding] = []
+    by_path = {m.path: m for m in migrations}
+    optouts: dict[str, list[_OptOut]] = {}
+    for mig in migrations:
+        optouts[mig.path] = _file_optouts(mig, scale, rules, extra)
+        apply_labels(optouts[mig.path], config, pr)
+    pr_lines = _pr_optouts(pr, config, extra) if pr else []
+    op_index = {m.path: _op_lines(m) for m in migrations}
+    for f in findings:
+        if f.code in UNSILENCEABLE or f.suppressed is not None:
+            continue
+        mig = by_path.get(f.path)
+        lines = op_index.get(f.path, {}).get((f.span.line, f.span.column), {f.span.line, f.anchor})
+        for opt in optouts.get(f.path, []):
+            if _silences(opt, f, lines, scale):
+                opt.used = True
+                if opt.kind == "unsafe-ack" and opt.label_note.startswith("missing"):
+                    f.message += f" (migration-unsafe-ack needs the pull request label '{config.unsafe_ack_label}')"
+                    continue
+                f.suppressed = Suppression(opt.kind, opt.reason + opt.label_note)
+                break
+        if f.suppressed is None and f.code in scale:
+            for line in pr_lines:
+                if line.table is None or line.table == f.table:
+                    line.used = True
+                    f.suppressed = Suppression("pr-scale", line.reason)
+                    break
+        if f.suppressed is None and mig is not None:
+            _safe_call(f, mig, config, scale)
+        if f.suppressed is None:
+            _per_file(f, config)
+    for mig in migrations:
+        for opt in optouts[mig.path]:
+            if not opt.used and opt.kind == "preflight":
+                extra.append(_meta("LM002", rules, mig.path, opt.line, f"this PREFLIGHT silences nothing: no scale finding in what follows it"))
+            elif not opt.used and opt.kind == "unsafe-ack":
+                extra.append(_meta("LM002", rules, mig.path, opt.line, "this migration-unsafe-ack silences nothing in the file"))
+    for line in pr_lines:
+        if not line.used:
+            extra.append(_meta("LM002", rules, "PR description", line.line, "the scale line silences nothing in this change"))
+    if pr is not None and pr.truncated and not pr.scale_lines() and any(
+            f.suppressed is None and f.code in scale for f in findings):
+        extra.append(_meta("LM003", rules, "PR description", 1,
+                           "GitLab truncated the merge request description and no scale line was found in what "
+                           "it passed on: put PREFLIGHT-MIGRATION-SCALE near the top"))
+    extra = [f for f in extra if config.enabled(f.code)]
+    for f in extra:
+        f.severity = config.rules.get(f.code, f.severity) if config.rules.get(f.code) != "off" else f.severity
+    return sorted(findings + extra, key=lambda f: (f.path != "PR description", f.path, f.span, f.code))
+
+
+def _meta(code: str, rules, path: str, line: int, message: str) -> Finding:
+    rule = rules[code]
+    return Finding(code=code, name=rule.name, severity=rule.severity, path=path, span=Span(line, 1, line, 1),
+                   message=message, help=rule.use_instead, anchor=line)
+
+
+def _op_lines(mig: Migration) -> dict[tuple[int, int], set[int]]:
+    """For each operation's start: every line a comment block above may stand over."""
+    out: dict[tuple[int, int], set[int]] = {}
+    for op in mig.operations:
+        lines = out.setdefault((op.span.line, op.span.column), set())
+        lines.update((op.span.line, op.anchor))
+        lines.update(op.args.get("enclosing") or ())
+    return out
+
+
+def _silences(opt: _OptOut, f: Finding, lines: set[int], scale: set[str]) -> bool:
+    if opt.rules is not None and f.code not in opt.rules:
+        return False
+    if opt.kind == "preflight":
+        return f.code in scale and bool(opt.covers & lines)
+    return opt.kind == "unsafe-ack"
+
+
+def _blocks(comments: list[Comment]) -> list[list[Comment]]:
+    """Runs of comments on consecutive lines."""
+    blocks: list[list[Comment]] = []
+    for c in sorted(comments, key=lambda c: (c.line, c.end_line)):
+        if blocks and c.line <= blocks[-1][-1].end_line + 1:
+            blocks[-1].append(c)
+        else:
+            blocks.append([c])
+    return blocks
+
+
+def _body(comment: Comment) -> list[tuple[int, str]]:
+    lines = comment.text.splitlines() or [""]
+    return [(comment.line + i, re.sub(r"^\s*(--+|#+|//+|/\*+|\*+)\s?", "", t).rstrip("*/ ").strip())
+            for i, t in enumerate(lines)]
+
+
+def _file_optouts(mig: Migration, scale: set[str], rules, extra: list[Finding]) -> list[_OptOut]:
+    found: list[_OptOut] = []
+    for block in _blocks(mig.comments):
+        below = block[-1].end_line + 1
+        for comment in block:
+            for line, text in _body(comment):
+                if text.startswith("PREFLIGHT:"):
+                    opt = _preflight(text[len("PREFLIGHT:"):], line, mig.path, scale, rules, extra)
+                    if opt is not None:
+                        opt.covers = {below}
+                        found.append(opt)
+                elif text.lower().startswith("migration-unsafe-ack:"):
+                    reason = text.split(":", 1)[1].strip()
+                    problem = weak_reason(reason)
+                    if problem:
+                        extra.append(_meta("LM003", rules, mig.path, line, f"migration-unsafe-ack ignored: {problem}"))
+                    elif line > mig.header_end:
+                        extra.append(_meta("LM003", rules, mig.path, line,
+                                           "migration-unsafe-ack ignored: it must stand in the file's header, before the first statement"))
+                    else:
+                        found.append(_OptOut("unsafe-ack", line, mig.path, reason))
+    return found
+
+
+def _preflight(text: str, line: int, path: str, scale: set[str], rules, extra: list[Finding]) -> Optional[_OptOut]:
+    pairs = {m.group(1).lower(): (m.group(3) if m.group(3) is not None else m.group(4) if m.group(4) is not None else m.group(2))
+             for m in _PAIR.finditer(text)}
+    problem = None
+    if str(pairs.get("async", "")).lower() != "true":
+        problem = "async must be true (async=true)"
+    else:
+        problem = weak_reason(pairs.get("reason"))
+    selected = None
+    if problem is None and "rules" in pairs:
+        try:
+            selected = set(catalog.resolve(pairs["rules"]))
+        except ValueError as err:
+            problem = str(err)
+        else:
+            correctness = sorted(selected - scale)
+            if correctness:
+                problem = f"PREFLIGHT silences scale rules only; {', '.join(correctness)} needs migration-unsafe-ack"
+    if problem:
+        extra.append(_meta("LM003", rules, path, line, f"PREFLIGHT ignored: {problem}"))
+        return None
+    return _OptOut("preflight", line, path, pairs["reason"], rules=selected)
+
+
+def _pr_optouts(pr: PullRequest, config: Config, extra: list[Finding]) -> list[_OptOut]:
+    rules = catalog.load()
+    out = []
+    for scale_line in pr.scale_lines():
+        problem = scale_line.problem(config.budget_seconds)
+        if problem:
+            extra.append(_meta("LM003", rules, "PR description", scale_line.line, f"scale line ignored: {problem}"))
+        else:
+            out.append(_OptOut("pr-scale", scale_line.line, "PR description", scale_line.text, table=scale_line.table))
+    return out
+
+
+def apply_labels(optouts: list[_OptOut], config: Config, pr: Optional[PullRequest]) -> None:
+    """The three label states of `unsafe_ack_label`."""
+    if not config.unsafe_ack_label:
+        return
+    for opt in optouts:
+        if opt.kind != "unsafe-ack":
+            continue
+        if pr is None or pr.labels is None:
+            opt.label_note = " (label not verified)"
+        elif config.unsafe_ack_label not in pr.labels:
+            opt.label_note = "missing"
+
+
+def _safe_call(f: Finding, mig: Migration, config: Config, scale: set[str]) -> None:
+    if not config.safe_calls:
+        return
+    for op in mig.operations:
+        if (op.span.line, op.span.column) != (f.span.line, f.span.column):
+            continue
+        names = set(op.args.get("calls") or ()) | ({op.safe_call} if op.safe_call else set())
+        for call in config.safe_calls:
+            if call["name"] in names and f.code in (call["rules"] or scale):
+                f.suppressed = Suppression("safe-runner", f"runs inside {call['name']} (safe_calls)")
+                return
+
+
+def _per_file(f: Finding, config: Config) -> None:
+    for glob, codes in config.per_file_ignores.items():
+        if f.code in codes and config.matches([glob], f.path):
+            f.suppressed = Suppression("config", "per_file_ignores in the config file")
+            return

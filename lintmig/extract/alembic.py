@@ -55,6 +55,7 @@ class Ctx:
     row_loop: bool = False
     call_site: Optional[Span] = None  # helper calls report here
     depth: int = 0
+    blocks: tuple = ()  # first lines of the enclosing with/if/for/while blocks
 
 
 class AlembicReader(PythonReader):
@@ -82,7 +83,8 @@ class AlembicReader(PythonReader):
                 self._walk(fn.body.body, Ctx(env=dict(self.consts)))
         self._mysql_commits()
         return Migration(path=self.path, host="alembic", dialect=self.dialect, operations=self.ops,
-                         header_end=self.header_end, revision=self.revision, depends_on=self.down_revision)
+                         comments=self.comments, header_end=self.header_end, revision=self.revision,
+                         depends_on=self.down_revision)
 
     def _module_statement(self, stmt: cst.CSTNode) -> None:
         """Learn imports, constants and functions; extend the header while it lasts."""
@@ -132,6 +134,8 @@ class AlembicReader(PythonReader):
 
     def _statement(self, stmt: cst.CSTNode, ctx: Ctx) -> None:
         anchor = ctx.call_site or self.span(stmt)
+        if isinstance(stmt, (cst.With, cst.If, cst.For, cst.While, cst.Try)) and ctx.call_site is None:
+            ctx = replace(ctx, blocks=ctx.blocks + (anchor.line,))
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
                 self._small(small, ctx, anchor)

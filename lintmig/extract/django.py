@@ -73,7 +73,8 @@ class DjangoReader(PythonReader):
             self._migration(migration)
         self._mysql_commits()
         return Migration(path=self.path, host="django", dialect=self.dialect, operations=self.ops,
-                         revision=self.name, depends_on=self.dependencies)
+                         comments=self.comments, header_end=self.header_end(), revision=self.name,
+                         depends_on=self.dependencies)
 
     def _migration(self, cls: cst.ClassDef) -> None:
         attrs: dict[str, cst.BaseExpression] = {}

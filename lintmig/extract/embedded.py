@@ -237,7 +237,16 @@ class EmbeddedReader:
             if _SQL_START.match(text.value):
                 found.append(_Found(text, node, strict=False))
         ops = self._operations(found, calls)
-        return Migration(path=self.path, host="embedded", dialect=self.dialect, operations=ops, comments=comments)
+        return Migration(path=self.path, host="embedded", dialect=self.dialect, operations=ops, comments=comments,
+                         header_end=self._header_end())
+
+    def _header_end(self) -> int:
+        """Before the first code that is not a package clause, an import or a comment."""
+        for child in self.tree.root_node.named_children:
+            if child.type not in _COMMENTS and child.type not in (
+                    "package_clause", "import_declaration", "import_statement", "use_declaration"):
+                return child.start_point[0]
+        return self.tree.root_node.end_point[0] + 1
 
     def _operations(self, found: list[_Found], calls: list) -> list[Operation]:
         markers = [(c.start_byte, "begin") for c in calls if self._callee(c) in _BEGIN and not self._args_sql(c)]

@@ -5,7 +5,7 @@ from typing import Any, Optional
 
 import libcst as cst
 
-from ..model import Operation, Span
+from ..model import Comment, Operation, Span
 from .pypos import positions
 from .pytext import Evaluator, Text, text_or_none
 from .sql import read_sql
@@ -26,6 +26,7 @@ class PythonReader:
         self._positions = positions(self.module.with_changes(body=body)) if with_positions else {}
         self.eval = Evaluator(self.pos)
         self.ops: list[Operation] = []
+        self.comments: list[Comment] = python_comments(text) if with_positions else []
         self._strings = 0
 
     def pos(self, node: cst.CSTNode) -> Optional[tuple[int, int]]:
@@ -38,8 +39,20 @@ class PythonReader:
         (line, col), (end_line, end_col) = self._positions[node]
         return Span(line, col + 1, end_line, max(end_col, 1))
 
+    def header_end(self) -> int:
+        """Last line before the first statement that is not a docstring, an import or a
+        revision identifier (where a file-wide directive may stand)."""
+        for stmt in self.module.body:
+            if isinstance(stmt, cst.SimpleStatementLine) and all(_header_like(small) for small in stmt.body):
+                continue
+            return self.span(stmt).line - 1 if stmt in self._positions else 0
+        return len(self.module.code.splitlines())
+
     def _emit(self, kind: str, table: Any, args: dict, ctx, site: Span) -> None:
         table = text_or_none(table)
+        blocks = getattr(ctx, "blocks", ())
+        if blocks:
+            args = {**args, "enclosing": blocks}
         args = {k: v for k, v in args.items() if v is not None and v is not False and v != [] and v != {}}
         op = Operation(kind, table, site, args, anchor=site.line, in_loop=ctx.in_loop)
         op.txn = None if ctx.autocommit else self.txn_label
@@ -50,6 +63,7 @@ class PythonReader:
         """SQL held in a string. `one_query`: sent as one query string (PostgreSQL then runs
         its statements as one implicit transaction); Django's RunSQL splits it instead."""
         read = read_sql(text.value, self.dialect, text.locator())
+        self.comments.extend(read.comments)  # SQL comments inside the string count as comments
         self._strings += 1
         multi = one_query and len({(o.span.line, o.span.column) for o in read.operations}) > 1
         for op in read.operations:
@@ -63,6 +77,8 @@ class PythonReader:
             if multi and self.dialect == "postgres" and ctx.autocommit and op.kind != "transaction":
                 op.txn = f"string{self._strings}"  # one query string: one implicit transaction
             op.deliberate_no_txn = ctx.autocommit
+            if getattr(ctx, "blocks", ()):
+                op.args = {**op.args, "enclosing": ctx.blocks}
             self.ops.append(op)
 
     def _mysql_commits(self) -> None:
@@ -72,3 +88,30 @@ class PythonReader:
             for op in self.ops:
                 if op.kind in DDL_KINDS:
                     op.txn = None
+
+
+_HEADER_NAMES = {"revision", "down_revision", "branch_labels", "depends_on"}
+
+
+def _header_like(small: cst.CSTNode) -> bool:
+    if isinstance(small, (cst.Import, cst.ImportFrom, cst.Expr)):
+        return True
+    if isinstance(small, (cst.Assign, cst.AnnAssign)):
+        target = small.targets[0].target if isinstance(small, cst.Assign) else small.target
+        return isinstance(target, cst.Name) and target.value in _HEADER_NAMES
+    return False
+
+
+def python_comments(text: str) -> list[Comment]:
+    """`#` comments, read with Python's own tokenizer (docstrings are strings, not comments)."""
+    import io
+    import tokenize
+
+    out: list[Comment] = []
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.COMMENT:
+                out.append(Comment(tok.start[0], tok.start[0], tok.string))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        pass
+    return out

@@ -101,7 +101,7 @@ def read_sql(text: str, dialect: str, locate: Locate, *, lint_down: bool = False
     raw = parallel.map_statements([text[p.start:p.end] for p in wanted], dialect) if len(wanted) >= parallel.MIN_STATEMENTS else None
     for i, piece in enumerate(wanted):
         _read_statement(text, piece.start, piece.end, dialect, locate, out.operations, in_loop=False,
-                        raw=raw[i] if raw is not None else None)
+                        raw=raw[i] if raw is not None else None, comments=out.comments)
     return out
 
 
@@ -120,14 +120,15 @@ def _span(locate: Locate, start: int, end: int) -> Span:
 
 
 def _read_statement(text: str, start: int, end: int, dialect: str, locate: Locate,
-                    ops: list[Operation], in_loop: bool, anchor: Optional[int] = None, raw=None) -> None:
+                    ops: list[Operation], in_loop: bool, anchor: Optional[int] = None, raw=None,
+                    comments: Optional[list[Comment]] = None) -> None:
     from .sql_statement import statement_ops
 
     span = _span(locate, start, end)
     anchor = anchor or span.line
     for kind, table, args in raw if raw is not None else statement_ops(text[start:end], dialect):
         if kind == "do_block":
-            _read_do_block(text, start, end, dialect, locate, ops, anchor)
+            _read_do_block(text, start, end, dialect, locate, ops, anchor, comments)
             continue
         # Absent means None/False to every check: keep only what says something (memory on big files).
         args = {k: v for k, v in args.items() if v is not None and v is not False and v != [] and v != {}}
@@ -137,7 +138,7 @@ def _read_statement(text: str, start: int, end: int, dialect: str, locate: Locat
 
 
 def _read_do_block(text: str, start: int, end: int, dialect: str, locate: Locate,
-                   ops: list[Operation], anchor: int) -> None:
+                   ops: list[Operation], anchor: int, comments: Optional[list[Comment]] = None) -> None:
     """A DO block runs at migration time, as one transaction: read the statements inside."""
     from .sql_classify import tokenize
 
@@ -149,9 +150,13 @@ def _read_do_block(text: str, start: int, end: int, dialect: str, locate: Locate
     body_start, body = m.start(2), m.group(2)
     first = len(ops)
     try:
-        pieces, _ = split(body, "postgres")
+        pieces, inner_comments = split(body, "postgres")
     except SplitError:
-        pieces = []
+        pieces, inner_comments = [], []
+    if comments is not None:  # comments in the body hold PREFLIGHT lines and annotations too
+        for c in inner_comments:
+            (sl, _), (el, _) = locate(body_start + c.start), locate(body_start + max(c.start, c.end - 1))
+            comments.append(Comment(sl, el, body[c.start:c.end]))
     loop_depth = 0
     for piece in pieces:
         words_tokens = tokenize(body[piece.start:piece.end], "postgres")

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
-def render(fmt: str, result, color: bool = False) -> Iterator[str]:
+def render(fmt: str, result, color: bool = False, show_suppressed: bool = False) -> Iterator[str]:
     if fmt == "json":
         from .json import render_json
 
         return render_json(result)
     from .text import render_text
 
-    return render_text(result, color=color)
+    return render_text(result, color=color, show_suppressed=show_suppressed)

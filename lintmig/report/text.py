@@ -6,7 +6,7 @@ from typing import Iterator
 _RESET, _BOLD, _RED, _YELLOW, _DIM = "\033[0m", "\033[1m", "\033[31m", "\033[33m", "\033[2m"
 
 
-def render_text(result, color: bool = False) -> Iterator[str]:
+def render_text(result, color: bool = False, show_suppressed: bool = False) -> Iterator[str]:
     def paint(text: str, *styles: str) -> str:
         return "".join(styles) + text + _RESET if color else text
 
@@ -16,6 +16,11 @@ def render_text(result, color: bool = False) -> Iterator[str]:
         code = paint(f"{f.code} {f.name}", _RED if f.severity == "error" else _YELLOW, _BOLD)
         level = "" if f.severity == "error" else " (warning)"
         yield f"{where} {code}{level} {f.message}\n" + paint(f"  help: {f.help}", _DIM) + "\n"
+    if show_suppressed:
+        for f in result.findings:
+            if f.suppressed is not None:
+                where = paint(f"{f.path}:{f.span.line}:{f.span.column}:", _BOLD)
+                yield f"{where} {f.code} {f.name} (suppressed by {f.suppressed.by}: {f.suppressed.reason}) {f.message}\n"
     errors = sum(f.severity == "error" for f in live)
     warnings = len(live) - errors
     suppressed = len(result.findings) - len(live)

@@ -1,0 +1,104 @@
+"""The pull request a run belongs to: its description (for the scale line) and its labels.
+
+Sources, first found wins: `--pr-body FILE` (`-` for stdin), `LINTMIG_PR_BODY`, the GitHub
+event file (`GITHUB_EVENT_PATH`: pull_request.body and labels), GitLab's
+`CI_MERGE_REQUEST_DESCRIPTION` / `CI_MERGE_REQUEST_LABELS`. Labels stay unknown (None)
+unless a CI source gives them.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass
+from typing import Optional
+
+from .config import UsageError
+
+MARKER = "PREFLIGHT-MIGRATION-SCALE:"
+_DURATION = re.compile(r"<\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min)\b", re.I)
+_ROWS = re.compile(r"\bN\s*=\s*(\d[\d,]*(?:\.\d+)?)\s*([kKmM])?(?![\w.])")
+_TABLE = re.compile(r"\btable\s*=\s*([\w.]+)")
+
+
+@dataclass
+class ScaleLine:
+    line: int
+    text: str
+
+    @property
+    def table(self) -> Optional[str]:
+        m = _TABLE.search(self.text)
+        return m.group(1).lower() if m else None
+
+    def seconds(self) -> Optional[float]:
+        m = _DURATION.search(self.text)
+        if not m:
+            return None
+        value, unit = float(m.group(1)), m.group(2).lower()
+        return value / 1000 if unit == "ms" else value * 60 if unit in ("m", "min") else value
+
+    def problem(self, budget: float) -> Optional[str]:
+        seconds = self.seconds()
+        if seconds is None:
+            return "it needs a duration bound such as <30s"
+        if not _ROWS.search(self.text):
+            return "it needs the row count it was measured on, such as N=80K"
+        if seconds > budget:
+            return f"the bound {seconds:g}s is over the budget of {budget:g}s"
+        return None
+
+
+@dataclass
+class PullRequest:
+    body: str
+    labels: Optional[list[str]] = None
+    truncated: bool = False
+
+    def scale_lines(self) -> list[ScaleLine]:
+        """Scale lines outside quotes, code fences and HTML comments (PR templates)."""
+        out, fence, comment = [], False, False
+        for number, raw in enumerate(self.body.splitlines(), start=1):
+            line = raw.strip()
+            if line.startswith(("```", "~~~")):
+                fence = not fence
+                continue
+            if comment:
+                comment = "-->" not in line
+                continue
+            if line.startswith("<!--"):
+                comment = "-->" not in line
+                continue
+            if fence or line.startswith(">"):
+                continue
+            if MARKER in line:
+                out.append(ScaleLine(number, line[line.index(MARKER) + len(MARKER):].strip()))
+        return out
+
+
+def from_environment(pr_body: Optional[str]) -> Optional[PullRequest]:
+    if pr_body is not None:
+        try:
+            text = sys.stdin.read() if pr_body == "-" else open(pr_body, encoding="utf-8").read()
+        except OSError as err:
+            raise UsageError(f"{pr_body}: cannot read the pull request description: {err.strerror}") from None
+        return PullRequest(text)
+    if "LINTMIG_PR_BODY" in os.environ:
+        return PullRequest(os.environ["LINTMIG_PR_BODY"])
+    event = os.environ.get("GITHUB_EVENT_PATH")
+    if event and os.path.isfile(event):
+        try:
+            with open(event, encoding="utf-8") as fh:
+                data = json.load(fh)
+        except (OSError, ValueError):
+            data = {}
+        pull = data.get("pull_request") or {}
+        if pull:
+            labels = [label.get("name", "") for label in pull.get("labels") or []]
+            return PullRequest(pull.get("body") or "", labels)
+    if "CI_MERGE_REQUEST_IID" in os.environ or "CI_MERGE_REQUEST_DESCRIPTION" in os.environ:
+        labels = [x.strip() for x in os.environ.get("CI_MERGE_REQUEST_LABELS", "").split(",") if x.strip()]
+        truncated = os.environ.get("CI_MERGE_REQUEST_DESCRIPTION_IS_TRUNCATED", "").lower() == "true"
+        return PullRequest(os.environ.get("CI_MERGE_REQUEST_DESCRIPTION", ""), labels, truncated)
+    return None
