@@ -146,3 +146,14 @@ def test_console_script_runs_as_a_module(migrations):
     proc = subprocess.run([sys.executable, "-m", "lintmig", "check", "--no-cache", str(migrations / "0002_bad.sql")],
                           capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 1 and "LM101" in proc.stdout and not proc.stderr
+
+
+def test_pr_body_flag_and_show_suppressed(tmp_path, capsys):
+    path = tmp_path / "0001.sql"
+    path.write_text("SET lock_timeout = '2s';\n" + BAD)
+    body = tmp_path / "pr.md"
+    body.write_text("PREFLIGHT-MIGRATION-SCALE: <30s N=80K verified on staging\n")
+    code, out, _ = run(["check", "--no-cache", "--pr-body", str(body), str(path)], capsys)
+    assert code == 0 and "1 suppressed" in out and "LM101" not in out
+    code, out, _ = run(["check", "--no-cache", "--pr-body", str(body), "--show-suppressed", str(path)], capsys)
+    assert "LM101 non-concurrent-index (suppressed by pr-scale: <30s N=80K verified on staging)" in out
