@@ -15,7 +15,7 @@ DIALECTS = ("postgres", "sqlite", "mysql")
 CLASSES = ("scale", "correctness")
 SEVERITIES = ("error", "warning")
 REQUIRED = ("code", "name", "class", "severity", "applies_to", "summary", "why", "use_instead", "examples")
-EXAMPLE_KEYS = {"dialect", "options"} | set(HOSTS)
+EXAMPLE_KEYS = {"dialect", "options", "before"} | set(HOSTS)  # before: the file at the base (diff mode)
 
 
 class CatalogError(ValueError):

@@ -23,7 +23,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     check = sub.add_parser("check", help="lint migration files")
-    check.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to lint whole")
+    check.add_argument("paths", nargs="*", metavar="PATH",
+                       help="files or folders to lint whole (none: what the branch changes, from git)")
+    check.add_argument("--base", metavar="REF", help="lint what changed since the merge base with REF")
+    check.add_argument("--staged", action="store_true", help="lint what is staged for the next commit")
     check.add_argument("--config", metavar="FILE", help=".lintmig.yaml or pyproject.toml to use (default: found from here up)")
     check.add_argument("--dialect", choices=["postgres", "sqlite", "mysql"])
     check.add_argument("--postgres-version", type=int, metavar="N")
@@ -100,16 +103,23 @@ def _config_from_flags(args):
 
 
 def _check(args) -> int:
-    from .config import UsageError
+    from .config import UsageError  # noqa: F401
     from .engine import lint_paths
     from .report import render
 
     config = _config_from_flags(args)
-    if not args.paths:
-        raise UsageError("name the migration files or folders to lint (diff mode against git comes in a later release)")
     from .pullrequest import from_environment
 
-    result = lint_paths(args.paths, config, from_environment(args.pr_body))
+    pr = from_environment(args.pr_body)
+    if args.paths and not (args.base or args.staged):
+        result = lint_paths(args.paths, config, pr)
+    else:
+        from .engine import lint_change
+
+        for path in args.paths:
+            if not os.path.exists(path):
+                raise UsageError(f"{path}: no such file or directory")
+        result = lint_change(config, args.base, args.staged, args.paths, pr)
     color = args.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     for chunk in render(args.format, result, color=color, show_suppressed=args.show_suppressed):
         sys.stdout.write(chunk)

@@ -39,6 +39,59 @@ def lint_paths(paths: list[str], config: Config, pr=None) -> Result:
     return Result(apply(findings, migrations, config, pr), len(files))
 
 
+def lint_change(config: Config, base: Optional[str], staged: bool, paths: list[str], pr=None) -> Result:
+    """Diff mode: the migrations a change adds or modifies, reported where the change is."""
+    from .discover import recognised
+    from .gitdiff import DEFAULT_INCLUDE, changes, repo_root
+    from .suppress import apply
+
+    root = repo_root()
+    named = {os.path.abspath(p) for p in paths}
+    include = config.include or DEFAULT_INCLUDE
+    base_dir = config.base_dir or root
+    picked = []
+    for change in changes(base, staged, paths):
+        path = change.path
+        if named and not any(path == n or path.startswith(n.rstrip(os.sep) + os.sep) for n in named):
+            continue
+        by_glob = _matches(include, path, base_dir) or config.matches(config.embedded, path)
+        if (named or by_glob) and not config.matches(config.exclude, path) and (
+                recognised(path, config) or config.matches(config.embedded, path) or path in named):
+            picked.append(change)
+    files = sorted((os.path.relpath(c.path) for c in picked), key=natural_key)
+    migrations = extract_all(files, config)
+    by_abs = {c.path: c for c in picked}
+    for mig in migrations:
+        change = by_abs[os.path.abspath(mig.path)]
+        mig.changed_lines = frozenset(change.lines) if change.lines is not None else None
+        mig.existed_at_base = change.existed
+        if change.context_changed:
+            mig.changed_lines = None  # a verdict changed under lines the change did not touch
+    findings = apply(check_all(migrations, config), migrations, config, pr)
+    return Result(_in_change(findings, migrations), len(files))
+
+
+def _matches(globs: list[str], path: str, base_dir: str) -> bool:
+    import pathspec
+
+    return pathspec.GitIgnoreSpec.from_lines(globs).match_file(os.path.relpath(path, base_dir))
+
+
+def _in_change(findings: list[Finding], migrations: list[Migration]) -> list[Finding]:
+    """The diff filter: findings whose operation (or opt-out line) the change added or changed."""
+    by_path = {m.path: m for m in migrations}
+    kept = []
+    for f in findings:
+        mig = by_path.get(f.path)
+        if mig is None or mig.changed_lines is None:
+            kept.append(f)
+            continue
+        lines = set(range(f.span.line, f.span.end_line + 1)) | {f.anchor}
+        if lines & mig.changed_lines:
+            kept.append(f)
+    return kept
+
+
 def _read(path: str) -> bytes | OSError:
     try:
         with open(path, "rb") as fh:
@@ -138,6 +191,19 @@ def _runner_settings(migrations: list[Migration], config: Config) -> None:
         mig.transaction_settings = dict(settings.transaction)
 
 
+def _is_added(migrations: list[Migration]):
+    """op -> whether the change added or changed it (always, outside diff mode)."""
+    owner = {id(op): m for m in migrations for op in m.operations}
+
+    def is_added(op) -> bool:
+        mig = owner.get(id(op))
+        if mig is None or mig.changed_lines is None:
+            return True
+        return bool(set(range(op.span.line, op.span.end_line + 1)) & mig.changed_lines)
+
+    return is_added
+
+
 def migration_order(migrations: list[Migration]) -> list[Migration]:
     """Path order, except that a migration naming its parents (Alembic down_revision) comes
     after them."""
@@ -167,7 +233,7 @@ def check_all(migrations: list[Migration], config: Config) -> list[Finding]:
     rules = catalog.load()
     _runner_settings(migrations, config)
     ordered = migration_order(migrations)
-    change = ChangeFacts(ordered, config)
+    change = ChangeFacts(ordered, config, is_added=_is_added(ordered))
     by_kind: dict[str, list] = {}
     strict_rule = None
     for code, rule in rules.items():

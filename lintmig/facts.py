@@ -106,6 +106,10 @@ class ChangeFacts:
 
     # Questions the checks ask.
 
+    def is_added(self, op: Operation) -> bool:
+        """Whether the change adds or changes this operation (always, outside diff mode)."""
+        return self._is_added(op)
+
     @staticmethod
     def txn_key(mig: Migration, op: Operation) -> tuple:
         if mig.shared_transaction:

@@ -86,6 +86,10 @@ class Migration:
     # Set per run: the front end's transaction is shared by every migration of one run
     # (Alembic's default transaction_per_migration=False).
     shared_transaction: bool = False
+    # Set per run in diff mode: the lines the change added or changed (None: all of them),
+    # and whether the file already existed at the base.
+    changed_lines: Optional[frozenset] = None
+    existed_at_base: bool = False
 
 
 @dataclass(slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from conftest import lint_text
+from conftest import lint_in_repo, lint_text
 from lintmig import catalog
 from lintmig.catalog import CatalogError, parse_rule
 from lintmig.checks import CHECKS
@@ -61,6 +61,8 @@ def _examples(verdict):
 
 def _codes(tmp_path, example):
     options = {"dialect": example.get("dialect", "postgres"), **(example.get("options") or {})}
+    if "before" in example:  # the file as the base has it: lint the change in a real repository
+        return {f.code for f in lint_in_repo(tmp_path, example["before"], example["sql"], **options).findings}
     return {f.code for f in lint_text(tmp_path, example["sql"], **options).findings}
 
 

@@ -80,12 +80,17 @@ def test_fail_on_warning(tmp_path, capsys):
     (["check", "--no-cache", "--select", "LM999", "x.sql"], "unknown rule 'LM999'"),
     (["check", "--no-cache", "--dialect", "oracle", "x.sql"], "invalid choice"),
     (["explain", "no-such-rule"], "unknown rule"),
-    (["check"], "name the migration files"),
 ])
 def test_usage_errors_exit_2_without_traceback(argv, needle, capsys):
     code, out, err = run(argv, capsys)
     assert code == 2
     assert needle in err and "Traceback" not in err + out
+
+
+def test_diff_mode_outside_a_repository_is_exit_2(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(["check"], capsys)
+    assert code == 2 and "not in a git repository" in err and "Traceback" not in err
 
 
 def test_bad_files_are_lm001_and_neighbours_still_linted(tmp_path, capsys):

@@ -129,7 +129,7 @@ def name(op: Operation) -> str:
 
 
 from . import (  # noqa: E402  (registration happens on import)
-    lm001_parse_error, lm004_unanalyzable_sql, lm101_non_concurrent_index, lm102_sync_index_build,
+    lm001_parse_error, lm005_edited_applied_migration, lm004_unanalyzable_sql, lm101_non_concurrent_index, lm102_sync_index_build,
     lm103_non_concurrent_index_drop, lm104_table_rewrite_command, lm111_alter_column_type,
     lm112_add_column_rewrite, lm113_add_column_not_null, lm114_set_not_null,
     lm115_constraint_not_valid, lm116_add_unique_constraint, lm117_table_rebuild,
