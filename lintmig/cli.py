@@ -38,7 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="code files holding migration SQL under named folders (comma separated, e.g. 'cmd/**/db.go')")
     check.add_argument("--select", metavar="CODES", help="only these rules (codes or names, comma separated)")
     check.add_argument("--ignore", metavar="CODES", help="skip these rules (codes or names, comma separated)")
-    check.add_argument("--format", choices=["text", "json"], default="text")
+    check.add_argument("--format", choices=["text", "json", "sarif", "github", "gitlab", "markdown"], default="text")
+    check.add_argument("--sarif-include-suppressed", action="store_true", help="keep suppressed findings in SARIF")
     check.add_argument("--fail-on", choices=["error", "warning"])
     check.add_argument("--no-cache", action="store_true", help="do not read or write the extraction cache")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
@@ -121,8 +122,16 @@ def _check(args) -> int:
                 raise UsageError(f"{path}: no such file or directory")
         result = lint_change(config, args.base, args.staged, args.paths, pr)
     color = args.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    for chunk in render(args.format, result, color=color, show_suppressed=args.show_suppressed):
+    for chunk in render(args.format, result, color=color, show_suppressed=args.show_suppressed,
+                        sarif_include_suppressed=args.sarif_include_suppressed):
         sys.stdout.write(chunk)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if args.format == "github" and summary:
+        try:
+            with open(summary, "a", encoding="utf-8") as fh:
+                fh.writelines(render("markdown", result))
+        except OSError as err:
+            print(f"lintmig: warning: cannot write GITHUB_STEP_SUMMARY: {err.strerror}", file=sys.stderr)
     return EXIT_FINDINGS if result.failed(config.fail_on) and not args.exit_zero else EXIT_OK
 
 

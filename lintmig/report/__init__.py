@@ -7,7 +7,27 @@ from __future__ import annotations
 
 from typing import Iterator
 
-def render(fmt: str, result, color: bool = False, show_suppressed: bool = False) -> Iterator[str]:
+FORMATS = ("text", "json", "sarif", "github", "gitlab", "markdown")
+
+
+def render(fmt: str, result, color: bool = False, show_suppressed: bool = False,
+           sarif_include_suppressed: bool = False) -> Iterator[str]:
+    if fmt == "sarif":
+        from .sarif import render_sarif
+
+        return render_sarif(result, sarif_include_suppressed)
+    if fmt == "github":
+        from .github import render_github
+
+        return render_github(result)
+    if fmt == "gitlab":
+        from .gitlab import render_gitlab
+
+        return render_gitlab(result)
+    if fmt == "markdown":
+        from .markdown import render_markdown
+
+        return render_markdown(result)
     if fmt == "json":
         from .json import render_json
 
