@@ -26,6 +26,7 @@ def test_hook_staged_and_all_files(tmp_path):
                             capture_output=True, text=True, timeout=900)
     assert staged.returncode == 1, staged.stdout + staged.stderr
     assert "0002_index.sql:1:1: LM101 non-concurrent-index" in staged.stdout
+    git(repo, "commit", "-q", "-m", "index")
     everything = subprocess.run([precommit, "try-repo", str(ROOT), "lintmig", "--all-files"], cwd=repo, env=env,
                                 capture_output=True, text=True, timeout=900)
     # --all-files names files with nothing staged in them: the change is measured from the base (main).
