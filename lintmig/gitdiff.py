@@ -61,9 +61,12 @@ def base_ref(repo, explicit: Optional[str]) -> tuple[str, str]:
         if event and os.path.isfile(event):
             try:
                 with open(event, encoding="utf-8") as fh:
-                    sha = (json.load(fh).get("pull_request") or {}).get("base", {}).get("sha")
+                    data = json.load(fh)
+                sha = (data.get("pull_request") or {}).get("base", {}).get("sha")
                 if sha:
                     candidates.append((sha, "the GitHub event's pull_request.base.sha"))
+                elif (data.get("merge_group") or {}).get("base_sha"):
+                    candidates.append((data["merge_group"]["base_sha"], "the GitHub event's merge_group.base_sha"))
             except (OSError, ValueError):
                 pass
         if os.environ.get("GITHUB_BASE_REF"):
