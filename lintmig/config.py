@@ -34,6 +34,7 @@ class Config:
     session_statement_timeout: Optional[str] = None
     runner_config: Optional[str] = None  # Alembic env.py; default: beside the versions folder
     embedded: list[str] = field(default_factory=list)  # globs of code files holding migration SQL
+    embedded_calls: list[str] = field(default_factory=list)  # more names of calls that execute SQL
     include: list[str] = field(default_factory=list)  # diff mode's migration globs (later issue)
     exclude: list[str] = field(default_factory=list)
     rules: dict[str, str] = field(default_factory=dict)  # code -> off | warning | error
@@ -79,7 +80,7 @@ class Config:
 
     def extraction_key(self) -> str:
         """What extraction depends on: part of the cache key."""
-        relevant = {k: asdict(self)[k] for k in ("dialect", "sql_transaction", "lint_downgrade")}
+        relevant = {k: asdict(self)[k] for k in ("dialect", "sql_transaction", "lint_downgrade", "embedded_calls")}
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
 
     def enabled(self, code: str) -> bool:

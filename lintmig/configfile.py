@@ -152,6 +152,7 @@ def _strings(value):
 KEYS: dict[str, Callable[[Any], Any]] = {
     "dialect": _choice(DIALECTS), "postgres_version": _kind(int), "mysql_version": lambda v: str(_kind(str, int, float)(v)),
     "mode": _choice(MODES), "include": _globs, "exclude": _globs, "embedded": _globs, "keys": _keys,
+    "embedded_calls": _strings,
     "sql_transaction": _sql_transaction, "lint_downgrade": _kind(bool), "budget_seconds": _kind(int, float),
     "unsafe_ack_label": _kind(str), "safe_calls": _safe_calls, "small_tables": _strings,
     "assume_lock_timeout": lambda v: str(_kind(str, int, bool)(v)) if v is not True else "assumed",

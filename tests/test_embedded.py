@@ -47,3 +47,12 @@ def test_drizzle_statement_breakpoints_separate_statements(tmp_path):
     path.write_text("CREATE INDEX ix_a ON orders (a)\n--> statement-breakpoint\nCREATE INDEX ix_b ON orders (b)\n")
     found = lint_paths([str(path)], make_config(select=["LM101"])).findings
     assert [f.span.line for f in found] == [1, 3]
+
+
+def test_configured_execution_calls(tmp_path):
+    path = tmp_path / "db.go"
+    # Only the call tells that this is SQL: the template does not start with a keyword.
+    path.write_text('package main\nfunc m(s *Store) {\n\ts.ApplyDDL(fmt.Sprintf("%s INDEX ix ON orders (a)", "CREATE"))\n}\n')
+    assert lint_paths([str(path)], make_config(select=["LM101"])).findings == []
+    found = lint_paths([str(path)], make_config(select=["LM101"], embedded_calls=["ApplyDDL"])).findings
+    assert [f.code for f in found] == ["LM101"]

@@ -34,7 +34,7 @@ def extract_text(path: str, text: str, config: Config) -> Migration:
 
         if not available():
             return unreadable(path, config.dialect, f"reading SQL in this code needs the embedded extra: {EXTRA}")
-        return extract_embedded(path, text, config.dialect)
+        return extract_embedded(path, text, config.dialect, tuple(config.embedded_calls))
     from .sql import extract_sql_file
 
     return extract_sql_file(path, text, config.dialect, config.sql_transaction_for(path), config.lint_downgrade)

@@ -81,8 +81,9 @@ class _Found:
 
 
 class EmbeddedReader:
-    def __init__(self, path: str, source: str, dialect: str):
+    def __init__(self, path: str, source: str, dialect: str, calls: tuple[str, ...] = ()):
         self.path, self.dialect = path, dialect
+        self.exec_names = _EXEC | set(calls)
         self.source = source.encode("utf-8")
         suffix = "." + path.rsplit(".", 1)[-1]
         self.tree = _parser(suffix).parse(self.source)
@@ -224,7 +225,7 @@ class EmbeddedReader:
             stack.extend(reversed(node.children))
         found: list[_Found] = []
         for call in calls:
-            if self._callee(call) in _EXEC:
+            if self._callee(call) in self.exec_names:
                 for arg in self._args(call):
                     text = self.value(arg)
                     if text is not None and text.value.strip():
@@ -394,5 +395,5 @@ def _zero():
     return Span(0, 0, 0, 0)
 
 
-def extract_embedded(path: str, text: str, dialect: str) -> Migration:
-    return EmbeddedReader(path, text, dialect).read()
+def extract_embedded(path: str, text: str, dialect: str, calls: tuple[str, ...] = ()) -> Migration:
+    return EmbeddedReader(path, text, dialect, calls).read()
