@@ -63,7 +63,9 @@ def apply(findings: list[Finding], migrations: list[Migration], config: Config,
         optouts[mig.path] = _file_optouts(mig, scale, rules, extra)
         apply_labels(optouts[mig.path], config, pr)
     pr_lines = _pr_optouts(pr, config, extra) if pr else []
-    op_index = {m.path: _op_lines(m) for m in migrations}
+    if not (any(optouts.values()) or pr_lines or config.safe_calls or config.per_file_ignores or (pr and pr.truncated)):
+        return _merge(findings, extra, config)
+    op_index = {m.path: _op_lines(m) for m in migrations if optouts[m.path]}
     for f in findings:
         if f.code in UNSILENCEABLE or f.suppressed is not None:
             continue
@@ -101,10 +103,21 @@ def apply(findings: list[Finding], migrations: list[Migration], config: Config,
         extra.append(_meta("LM003", rules, "PR description", 1,
                            "GitLab truncated the merge request description and no scale line was found in what "
                            "it passed on: put PREFLIGHT-MIGRATION-SCALE near the top"))
+    return _merge(findings, extra, config)
+
+
+def _merge(findings: list[Finding], extra: list[Finding], config: Config) -> list[Finding]:
+    """Add the opt-out findings (LM002, LM003) that are enabled, in file order."""
     extra = [f for f in extra if config.enabled(f.code)]
+    if not extra:
+        return findings  # already in migration order
     for f in extra:
-        f.severity = config.rules.get(f.code, f.severity) if config.rules.get(f.code) != "off" else f.severity
-    return sorted(findings + extra, key=lambda f: (f.path != "PR description", f.path, f.span, f.code))
+        if config.rules.get(f.code) in ("warning", "error"):
+            f.severity = config.rules[f.code]
+    order = {}
+    for f in findings:
+        order.setdefault(f.path, len(order))
+    return sorted(findings + extra, key=lambda f: (f.path != "PR description", order.get(f.path, len(order)), f.span, f.code))
 
 
 def _meta(code: str, rules, path: str, line: int, message: str) -> Finding:
