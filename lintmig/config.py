@@ -44,15 +44,15 @@ class Config:
     budget_seconds: float = 30
     base_dir: Optional[str] = None  # globs are relative to the config file's folder
 
-    def matches(self, globs: list[str], path: str) -> bool:
-        """Whether a path matches gitignore-style globs relative to the config file."""
+    def matches(self, globs: list[str], path: str, base: Optional[str] = None) -> bool:
+        """Whether a path matches gitignore-style globs relative to the config file (or `base`)."""
         if not globs:
             return False
         import os
 
         import pathspec
 
-        base = self.base_dir or os.getcwd()
+        base = self.base_dir or base or os.getcwd()
         rel = os.path.relpath(os.path.abspath(path), base)
         return pathspec.GitIgnoreSpec.from_lines(globs).match_file(rel)
 

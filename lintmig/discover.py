@@ -69,3 +69,25 @@ def paths_to_files(paths: list[str], config: Config) -> list[str]:
     seen: set[str] = set()
     unique = [f for f in files if not (f in seen or seen.add(f)) and not config.matches(config.exclude, f)]
     return sorted(unique, key=natural_key)
+
+
+def changed_files(config: Config, base, staged: bool, named_paths: list[str]) -> list[tuple[str, object]]:
+    """Diff mode: (path, FileChange) of each migration the change adds or modifies, chosen
+    by `include` (or the named paths) and `embedded`, less `exclude`, in migration order."""
+    from .gitdiff import DEFAULT_INCLUDE, changes, repo_root
+
+    root = repo_root()
+    named = [os.path.abspath(p) for p in named_paths]
+    picked = []
+    for change in changes(base, staged, named_paths):
+        path = change.path
+        if named and not any(path == n or path.startswith(n.rstrip(os.sep) + os.sep) for n in named):
+            continue
+        embedded = config.matches(config.embedded, path, root)
+        if not (named or embedded or config.matches(config.include or DEFAULT_INCLUDE, path, root)):
+            continue
+        if config.matches(config.exclude, path, root):
+            continue
+        if recognised(path, config) or embedded or path in named:
+            picked.append((os.path.relpath(path), change))
+    return sorted(picked, key=lambda item: natural_key(item[0]))

@@ -41,40 +41,19 @@ def lint_paths(paths: list[str], config: Config, pr=None) -> Result:
 
 def lint_change(config: Config, base: Optional[str], staged: bool, paths: list[str], pr=None) -> Result:
     """Diff mode: the migrations a change adds or modifies, reported where the change is."""
-    from .discover import recognised
-    from .gitdiff import DEFAULT_INCLUDE, changes, repo_root
+    from .discover import changed_files
     from .suppress import apply
 
-    root = repo_root()
-    named = {os.path.abspath(p) for p in paths}
-    include = config.include or DEFAULT_INCLUDE
-    base_dir = config.base_dir or root
-    picked = []
-    for change in changes(base, staged, paths):
-        path = change.path
-        if named and not any(path == n or path.startswith(n.rstrip(os.sep) + os.sep) for n in named):
-            continue
-        by_glob = _matches(include, path, base_dir) or config.matches(config.embedded, path)
-        if (named or by_glob) and not config.matches(config.exclude, path) and (
-                recognised(path, config) or config.matches(config.embedded, path) or path in named):
-            picked.append(change)
-    files = sorted((os.path.relpath(c.path) for c in picked), key=natural_key)
+    picked = changed_files(config, base, staged, paths)
+    files = [path for path, _ in picked]
     migrations = extract_all(files, config)
-    by_abs = {c.path: c for c in picked}
-    for mig in migrations:
-        change = by_abs[os.path.abspath(mig.path)]
-        mig.changed_lines = frozenset(change.lines) if change.lines is not None else None
+    for mig, (_, change) in zip(migrations, picked):
+        # A change to verdict context (a BEGIN, atomic, an opt-out) re-reports the whole file.
+        whole = change.lines is None or change.context_changed
+        mig.changed_lines = None if whole else frozenset(change.lines)
         mig.existed_at_base = change.existed
-        if change.context_changed:
-            mig.changed_lines = None  # a verdict changed under lines the change did not touch
     findings = apply(check_all(migrations, config), migrations, config, pr)
     return Result(_in_change(findings, migrations), len(files))
-
-
-def _matches(globs: list[str], path: str, base_dir: str) -> bool:
-    import pathspec
-
-    return pathspec.GitIgnoreSpec.from_lines(globs).match_file(os.path.relpath(path, base_dir))
 
 
 def _in_change(findings: list[Finding], migrations: list[Migration]) -> list[Finding]:
@@ -165,32 +144,6 @@ def _extract_many(todo: list[tuple[str, bytes, str]], config: Config) -> list[Mi
     return [_extract_job(j) for j in jobs]
 
 
-def _runner_settings(migrations: list[Migration], config: Config) -> None:
-    """Attach what each Alembic project's env.py sets (read once per env.py, every run)."""
-    if not any(m.host == "alembic" for m in migrations):
-        return  # and libcst stays unimported
-    from .extract.alembic_env import EnvSettings, read_env
-
-    by_folder: dict[str, EnvSettings] = {}
-    read: dict[str, EnvSettings] = {}
-    configured = getattr(config, "runner_config", None)
-    for mig in migrations:
-        if mig.host != "alembic":
-            continue
-        here = os.path.dirname(os.path.abspath(mig.path))
-        if here not in by_folder:
-            candidates = [configured] if configured else [os.path.join(os.path.dirname(here), "env.py"),
-                                                          os.path.join(here, "env.py")]
-            env = next((c for c in candidates if os.path.isfile(c)), None)
-            if env is not None and env not in read:
-                read[env] = read_env(env, mig.dialect)
-            by_folder[here] = read[env] if env is not None else EnvSettings()  # Alembic's defaults
-        settings = by_folder[here]
-        mig.shared_transaction = not settings.transaction_per_migration
-        mig.session_settings = dict(settings.session)
-        mig.transaction_settings = dict(settings.transaction)
-
-
 def _is_added(migrations: list[Migration]):
     """op -> whether the change added or changed it (always, outside diff mode)."""
     owner = {id(op): m for m in migrations for op in m.operations}
@@ -231,7 +184,10 @@ def check_all(migrations: list[Migration], config: Config) -> list[Finding]:
     from .facts import ChangeFacts
 
     rules = catalog.load()
-    _runner_settings(migrations, config)
+    if any(m.host == "alembic" for m in migrations):  # (libcst stays unimported otherwise)
+        from .extract.alembic_env import attach
+
+        attach(migrations, config)
     ordered = migration_order(migrations)
     change = ChangeFacts(ordered, config, is_added=_is_added(ordered))
     by_kind: dict[str, list] = {}

@@ -69,3 +69,28 @@ def read_env(path: str, dialect: str) -> EnvSettings:
     collector = _Collector(dialect)
     module.visit(collector)
     return collector.found
+
+
+def attach(migrations, config) -> None:
+    """Give each Alembic revision what its project's env.py sets (read once per env.py, every
+    run: never cached with the revisions). Without an env.py, Alembic's defaults."""
+    import os
+
+    by_folder: dict[str, EnvSettings] = {}
+    read: dict[str, EnvSettings] = {}
+    configured = getattr(config, "runner_config", None)
+    for mig in migrations:
+        if mig.host != "alembic":
+            continue
+        here = os.path.dirname(os.path.abspath(mig.path))
+        if here not in by_folder:
+            candidates = [configured] if configured else [os.path.join(os.path.dirname(here), "env.py"),
+                                                          os.path.join(here, "env.py")]
+            env = next((c for c in candidates if os.path.isfile(c)), None)
+            if env is not None and env not in read:
+                read[env] = read_env(env, mig.dialect)
+            by_folder[here] = read[env] if env is not None else EnvSettings()
+        settings = by_folder[here]
+        mig.shared_transaction = not settings.transaction_per_migration
+        mig.session_settings = dict(settings.session)
+        mig.transaction_settings = dict(settings.transaction)
