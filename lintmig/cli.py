@@ -104,7 +104,7 @@ def _config_from_flags(args):
 
 
 def _check(args) -> int:
-    from .config import UsageError  # noqa: F401
+    from .config import UsageError
     from .engine import lint_paths
     from .report import render
 

@@ -18,8 +18,8 @@ from typing import Optional
 
 from . import catalog
 from .config import Config
-from .model import Comment, Finding, Migration, Operation, Span, Suppression
-from .pullrequest import PullRequest, ScaleLine
+from .model import Comment, Finding, Migration, Span, Suppression
+from .pullrequest import PullRequest
 
 UNSILENCEABLE = {"LM001", "LM002", "LM003"}
 _PLACEHOLDERS = {
@@ -43,7 +43,6 @@ def weak_reason(reason: Optional[str]) -> Optional[str]:
 class _OptOut:
     kind: str  # preflight | unsafe-ack | pr-scale
     line: int
-    path: str
     reason: str
     rules: Optional[set[str]] = None  # None: every rule the kind may silence
     covers: set[int] = field(default_factory=set)  # statement lines (preflight)
@@ -92,7 +91,7 @@ def apply(findings: list[Finding], migrations: list[Migration], config: Config,
     for mig in migrations:
         for opt in optouts[mig.path]:
             if not opt.used and opt.kind == "preflight":
-                extra.append(_meta("LM002", rules, mig.path, opt.line, f"this PREFLIGHT silences nothing: no scale finding in what follows it"))
+                extra.append(_meta("LM002", rules, mig.path, opt.line, "this PREFLIGHT silences nothing: no scale finding in what follows it"))
             elif not opt.used and opt.kind == "unsafe-ack":
                 extra.append(_meta("LM002", rules, mig.path, opt.line, "this migration-unsafe-ack silences nothing in the file"))
     for line in pr_lines:
@@ -181,7 +180,7 @@ def _file_optouts(mig: Migration, scale: set[str], rules, extra: list[Finding]) 
                         extra.append(_meta("LM003", rules, mig.path, line,
                                            "migration-unsafe-ack ignored: it must stand in the file's header, before the first statement"))
                     else:
-                        found.append(_OptOut("unsafe-ack", line, mig.path, reason))
+                        found.append(_OptOut("unsafe-ack", line, reason))
     return found
 
 
@@ -206,7 +205,7 @@ def _preflight(text: str, line: int, path: str, scale: set[str], rules, extra: l
     if problem:
         extra.append(_meta("LM003", rules, path, line, f"PREFLIGHT ignored: {problem}"))
         return None
-    return _OptOut("preflight", line, path, pairs["reason"], rules=selected)
+    return _OptOut("preflight", line, pairs["reason"], rules=selected)
 
 
 def _pr_optouts(pr: PullRequest, config: Config, extra: list[Finding]) -> list[_OptOut]:
@@ -217,7 +216,7 @@ def _pr_optouts(pr: PullRequest, config: Config, extra: list[Finding]) -> list[_
         if problem:
             extra.append(_meta("LM003", rules, "PR description", scale_line.line, f"scale line ignored: {problem}"))
         else:
-            out.append(_OptOut("pr-scale", scale_line.line, "PR description", scale_line.text, table=scale_line.table))
+            out.append(_OptOut("pr-scale", scale_line.line, scale_line.text, table=scale_line.table))
     return out
 
 

@@ -5,7 +5,8 @@ from . import Hit, at_scale, check
 def table_rebuild(op, facts):
     if op.kind == "batch_alter":
         if op.args.get("recreate") and at_scale(op, facts):
-            yield Hit(op, f"batch mode recreates {op.table}: it copies every row into a new table and swaps it in ({op.args.get('why', '')})".rstrip(" ()"))
+            why = f" ({op.args['why']})" if op.args.get("why") else ""
+            yield Hit(op, f"batch mode recreates {op.table}: it copies every row into a new table and swaps it in{why}")
         return
     # insert_select: INSERT INTO new SELECT FROM old, then old is dropped and new renamed to it.
     if not facts.is_new_table(op.table, op):

@@ -440,8 +440,10 @@ class AlembicReader(PythonReader):
         for arg in where.args:
             expr = arg.value
             if isinstance(expr, cst.Comparison) and len(expr.comparisons) == 1 and isinstance(expr.comparisons[0].operator, cst.Equal):
-                value = self.eval.value(expr.comparisons[0].comparator, ctx.env)
-                if value is not UNKNOWN and value is not None or isinstance(expr.comparisons[0].comparator, cst.Name):
+                comparator = expr.comparisons[0].comparator
+                value = self.eval.value(comparator, ctx.env)
+                # A known value, or a name (a bound parameter passed in), bounds the column.
+                if isinstance(comparator, cst.Name) or value not in (UNKNOWN, None):
                     bound.add(dotted(expr.left).rsplit(".", 1)[-1])
             elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("in_", "between"):
                 bound.add(dotted(expr.func.value).rsplit(".", 1)[-1])

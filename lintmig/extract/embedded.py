@@ -64,7 +64,7 @@ def _parser(suffix: str):
 
 def available() -> bool:
     try:
-        import tree_sitter  # noqa: F401
+        import tree_sitter  # noqa: F401  (only asks whether the extra is installed)
     except ImportError:
         return False
     return True
@@ -134,24 +134,15 @@ class EmbeddedReader:
         return Text([(PLACEHOLDER, self._pos(node))], dynamic=True)
 
     def _format(self, template, args, pattern: re.Pattern, depth: int) -> Optional[Text]:
+        """fmt.Sprintf / format!: the template with each field filled by its argument."""
         base = self.value(template, depth + 1)
         if base is None:
             return None
-        out, index = Text(dynamic=base.dynamic), 0
-        for piece, pos in base.pieces:
-            last = 0
-            locate = Text([(piece, pos)]).locator() if pos else None
-            for m in pattern.finditer(piece):
-                if m.group() in ("%%", "{{", "}}"):
-                    continue
-                out.pieces.append((piece[last:m.start()], locate(last) if locate else None))
-                arg = args[index] if index < len(args) else None
-                index += 1
-                known = self.value(arg, depth + 1) if arg is not None else None
-                out = out + (known or Text([(PLACEHOLDER, locate(m.start()) if locate else None)], dynamic=True))
-                last = m.end()
-            out.pieces.append((piece[last:], locate(last) if locate else None))
-        return out
+
+        def fill(m: re.Match, index: int) -> Optional[Text]:
+            return self.value(args[index], depth + 1) if index < len(args) else None
+
+        return base.substitute(pattern, fill)
 
     def _literal(self, node) -> Text:
         """A string literal's pieces, each at its place in the file (escapes decoded)."""

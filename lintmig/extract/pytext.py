@@ -32,6 +32,26 @@ class Text:
     def __add__(self, other: "Text") -> "Text":
         return Text(self.pieces + other.pieces, self.dynamic or other.dynamic)
 
+    def substitute(self, pattern: re.Pattern, fill: Callable[[re.Match, int], Optional["Text"]]) -> "Text":
+        """Replace the fields `pattern` finds (`%s`, `{}`, ...) by `fill(match, index)`, or by a
+        placeholder where that is None; escaped `%%`, `{{`, `}}` stay as they are."""
+        out, index = Text(dynamic=self.dynamic), 0
+        for piece, pos in self.pieces:
+            last = 0
+            locate = Text([(piece, pos)]).locator() if pos else None
+            for m in pattern.finditer(piece):
+                if m.group() in ("%%", "{{", "}}"):
+                    continue
+                if m.start() > last:
+                    out.pieces.append((piece[last:m.start()], locate(last) if locate else None))
+                value = fill(m, index)
+                index += 1
+                out = out + (value or Text([(PLACEHOLDER, locate(m.start()) if locate else None)], dynamic=True))
+                last = m.end()
+            if last < len(piece):
+                out.pieces.append((piece[last:], locate(last) if locate else None))
+        return out
+
     def locator(self) -> Callable[[int], Pos]:
         """Offset in `value` -> position in the host file."""
         starts, offset = [], 0
@@ -180,25 +200,12 @@ class Evaluator:
         return UNKNOWN
 
     def _substitute(self, template: Text, pattern: re.Pattern, pick, env: dict[str, Any]) -> Text:
-        """Fill `%s` / `{}` fields of a template with the text of the given expressions."""
-        out = Text(dynamic=template.dynamic)
-        index = 0
-        for piece, pos in template.pieces:
-            last = 0
-            locate = Text([(piece, pos)]).locator() if pos else None
-            for m in pattern.finditer(piece):
-                if m.start() > last:
-                    out.pieces.append((piece[last:m.start()], locate(last) if locate else None))
-                expr = pick(m, index)
-                index += 1
-                if expr is None:
-                    out = out + Text([(PLACEHOLDER, locate(m.start()) if locate else None)], dynamic=True)
-                else:
-                    out = out + self.as_text(expr, env)
-                last = m.end()
-            if last < len(piece):
-                out.pieces.append((piece[last:], locate(last) if locate else None))
-        return out
+        """Fill a template's fields with the text of the expressions `pick` chooses."""
+        def fill(m: re.Match, index: int) -> Optional[Text]:
+            expr = pick(m, index)
+            return None if expr is None else self.as_text(expr, env)
+
+        return template.substitute(pattern, fill)
 
     def _call(self, node: cst.Call, env: dict[str, Any]) -> Any:
         name = dotted(node.func)

@@ -185,8 +185,7 @@ def _read_do_block(text: str, start: int, end: int, dialect: str, locate: Locate
         op.args = {**op.args, "in_do_block": True}
 
 
-def assign_transactions(ops: list[Operation], dialect: str, implicit: Optional[str], deliberate: bool,
-                        prefix: str = "") -> None:
+def assign_transactions(ops: list[Operation], dialect: str, implicit: Optional[str], deliberate: bool) -> None:
     """Give every operation the transaction it runs in.
 
     Explicit BEGIN/COMMIT always count; outside them an operation runs in `implicit` (a
@@ -204,7 +203,7 @@ def assign_transactions(ops: list[Operation], dialect: str, implicit: Optional[s
             action = op.args.get("action")
             if action == "begin":
                 count += 1
-                explicit = f"{prefix}tx{count}"
+                explicit = f"tx{count}"
             else:
                 explicit = None
             op.txn = explicit
@@ -213,7 +212,7 @@ def assign_transactions(ops: list[Operation], dialect: str, implicit: Optional[s
         if op.args.get("in_do_block") and txn is None:
             if op.anchor != last_do_anchor:
                 count += 1
-                do_label, last_do_anchor = f"{prefix}do{count}", op.anchor
+                do_label, last_do_anchor = f"do{count}", op.anchor
             txn = do_label
         if dialect == "mysql" and op.kind in DDL_KINDS:
             explicit, txn = None, None
