@@ -51,16 +51,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     explain = sub.add_parser("explain", help="explain one rule: why, what to write instead, examples")
     explain.add_argument("rule", metavar="CODE_OR_NAME")
+
+    from .runner.cli import add_commands
+
+    add_commands(sub)
     return parser
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    from .config import UsageError
-
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exit_:  # --help, --version and argparse's usage errors
         return int(exit_.code or 0)
+    if args.command in ("run", "status"):  # the runner: nothing of the linter is imported
+        from .runner import cli as runner_cli
+
+        return getattr(runner_cli, args.command)(args)
+    from .config import UsageError
+
     try:
         if args.command == "check":
             return _check(args)

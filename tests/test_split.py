@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from lintmig.extract.sql_split import SplitError, split
+from lintmig.sql_split import SplitError, split
 
 
 def statements(text, dialect="postgres"):

@@ -15,7 +15,7 @@ from typing import Callable, Optional
 
 from ..model import Comment, Migration, Operation, Span
 from . import parallel
-from .sql_split import SplitError, split
+from ..sql_split import SplitError, split
 
 Locate = Callable[[int], tuple[int, int]]
 

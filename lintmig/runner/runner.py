@@ -1,0 +1,282 @@
+"""Runner: apply a folder of migrations safely, at boot or from the command line.
+
+1. Schema phases, in order, serialised across processes by a short global lock (SQLite:
+   one `BEGIN EXCLUSIVE` per schema phase; PostgreSQL: `pg_advisory_lock`, released when
+   the schema phases are done). Each schema phase and its bookkeeping row commit together.
+2. Data and background work, claimed per migration by a lease in the bookkeeping table
+   and never under the global lock. `run(background=True)` returns after step 1 and does
+   step 2 in a daemon thread; `run()` returns when every migration's work is done,
+   waiting for work another live runner holds.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Optional
+
+from . import ledger
+from .context import SchemaContext, WorkContext
+from .database import Connection, PostgresConnection, Timeouts, backoff, open_database
+from .errors import LeaseLost, RunnerError
+from .folder import MigrationFile, load_folder
+
+log = logging.getLogger("lintmig.runner")
+_ADVISORY_KEY = 0x6C696E746D6967  # "lintmig": one lock per database for every lintmig runner
+_SCHEMA_ATTEMPTS = 5
+
+
+@dataclass
+class Report:
+    """What one run did, for the CLI and for callers at boot."""
+
+    applied: list[str] = field(default_factory=list)
+    finished: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+class Runner:
+    def __init__(self, url: str, folder: str, *, lock_timeout: float = 3.0, statement_timeout: float = 30.0,
+                 idle_in_transaction_timeout: float = 10.0, lease: float = 30.0, max_failures: int = 3,
+                 poll: float = 0.2):
+        self.timeouts = Timeouts(lock_timeout, statement_timeout, idle_in_transaction_timeout, lease)
+        self.db = open_database(url, self.timeouts)
+        self.folder = folder
+        self.max_failures = max_failures
+        self.poll = poll
+        self.owner = ledger.new_owner()
+        self.report = Report()
+        self.thread: Optional[threading.Thread] = None
+        self._migrations: Optional[list[MigrationFile]] = None
+
+    @property
+    def migrations(self) -> list[MigrationFile]:
+        if self._migrations is None:
+            self._migrations = load_folder(self.folder, self.db.dialect)
+        return self._migrations
+
+    # -- the two entry points -------------------------------------------------------------
+
+    def run(self, background: bool = False, work: bool = True) -> Report:
+        """Apply the schema phases; then do the work now (default), in a thread
+        (`background=True`), or not at all (`work=False`: `lintmig run --background`)."""
+        self.apply_schema()
+        if not work:
+            return self.report
+        if background:
+            self.thread = threading.Thread(target=self._work_in_background, name="lintmig-worker", daemon=True)
+            self.thread.start()
+            return self.report
+        self.work(wait=True)
+        return self.report
+
+    def wait(self, timeout: Optional[float] = None) -> Report:
+        """Join the background thread started by `run(background=True)`."""
+        if self.thread is not None:
+            self.thread.join(timeout)
+        return self.report
+
+    # -- schema phases --------------------------------------------------------------------
+
+    def apply_schema(self) -> None:
+        migrations = self.migrations
+        conn = self.db.connect(f"schema {self.owner}")
+        try:
+            if self._nothing_to_apply(conn, migrations):
+                return  # the common boot: no lock, one query
+            with self._global_lock(conn):
+                for migration in migrations:
+                    self._apply_one(conn, migration)
+        finally:
+            conn.close()
+
+    def _nothing_to_apply(self, conn: Connection, migrations: list[MigrationFile]) -> bool:
+        applied = ledger.rows(conn)
+        for migration in migrations:
+            row = applied.get(migration.version)
+            if row is None:
+                return False
+            _check_unchanged(migration, row)
+        return True
+
+    def _global_lock(self, conn: Connection):
+        runner = self
+
+        class Lock:
+            def __enter__(self):
+                if isinstance(conn, PostgresConnection):
+                    conn.execute("SELECT pg_advisory_lock(?)", (_ADVISORY_KEY,))
+                    conn.execute(ledger.CREATE)
+                else:
+                    runner._sqlite_create_ledger(conn)
+
+            def __exit__(self, *exc):
+                if isinstance(conn, PostgresConnection):
+                    conn.rollback()
+                    conn.execute("SELECT pg_advisory_unlock(?)", (_ADVISORY_KEY,))
+        return Lock()
+
+    def _sqlite_create_ledger(self, conn: Connection) -> None:
+        conn.begin(exclusive=True)
+        try:
+            conn.execute(ledger.CREATE)
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+
+    def _apply_one(self, conn: Connection, migration: MigrationFile) -> None:
+        for attempt in range(_SCHEMA_ATTEMPTS):
+            conn.begin(exclusive=True)
+            try:
+                if conn.dialect == "postgres":
+                    conn.set_local("lock_timeout", self.timeouts.lock)
+                    conn.set_local("statement_timeout", self.timeouts.statement)
+                    conn.set_local("idle_in_transaction_session_timeout", self.timeouts.idle_in_transaction)
+                row = ledger.get(conn, migration.version)
+                if row is not None:  # another runner applied it while we waited for the lock
+                    conn.rollback()
+                    _check_unchanged(migration, row)
+                    return
+                self._run_schema(conn, migration)
+                ledger.record_schema(conn, migration.version, migration.name, migration.checksum, migration.has_work)
+                conn.commit()
+                self.report.applied.append(migration.label)
+                log.info("applied %s", migration.label)
+                return
+            except RunnerError:
+                conn.rollback()
+                raise
+            except Exception as err:
+                conn.rollback()
+                if conn.is_lock_timeout(err) and attempt < _SCHEMA_ATTEMPTS - 1:
+                    log.warning("%s: lock not granted (%s); retrying", migration.label, str(err).strip())
+                    backoff(attempt)
+                    continue
+                raise RunnerError(f"{migration.path}: schema phase failed, nothing of it was applied: "
+                                  f"{type(err).__name__}: {str(err).strip()}") from None
+
+    def _run_schema(self, conn: Connection, migration: MigrationFile) -> None:
+        for statement in migration.statements:
+            conn.execute(statement)
+        if migration.schema is not None:
+            migration.schema(SchemaContext(conn, migration.path))
+
+    # -- data and background work ---------------------------------------------------------
+
+    def _work_in_background(self) -> None:
+        try:
+            self.work(wait=True)
+        except RunnerError as err:
+            log.error("%s", err)
+        except Exception:  # a daemon thread must not die silently
+            log.exception("lintmig background work stopped")
+
+    def work(self, wait: bool = True) -> Report:
+        """Do pending data/background work in migration order; with `wait`, return only when
+        all of it is done (or has failed), waiting out other live runners' leases."""
+        by_version = {m.version: m for m in self.migrations}
+        failed_now: set[int] = set()
+        conn = self.db.connect(f"work {self.owner}")
+        try:
+            while True:
+                rows = [r for r in ledger.rows(conn).values() if r.state != "done"]
+                if not rows:
+                    return self.report
+                row = rows[0]  # later work may rely on earlier work: strictly in order
+                if row.version in failed_now or (row.state == "failed" and row.failures >= self.max_failures):
+                    message = f"{row.name} ({row.version}): data work failed {row.failures} time(s): {row.error}"
+                    self.report.failed.append(message)
+                    raise RunnerError(message)
+                migration = by_version.get(row.version)
+                if migration is None:
+                    raise RunnerError(f"migration {row.version}_{row.name} has unfinished work but its file "
+                                      f"is not in {self.folder}", 2)
+                _check_unchanged(migration, row)
+                if ledger.claim(conn, row, self.owner, self.timeouts.lease, self.max_failures):
+                    if not self._do_work(conn, migration):
+                        failed_now.add(row.version)
+                    continue
+                if not wait:
+                    return self.report
+                time.sleep(self.poll)
+        finally:
+            conn.close()
+
+    def _do_work(self, conn: Connection, migration: MigrationFile) -> bool:
+        lost = threading.Event()
+        stop = threading.Event()
+        beat = threading.Thread(target=self._heartbeat, args=(migration.version, lost, stop), daemon=True)
+        beat.start()
+        try:
+            row = ledger.get(conn, migration.version)
+            steps = 0
+            for phase in ("data", "background"):
+                function = getattr(migration, phase)
+                if function is not None:
+                    m = WorkContext(conn, row, self.owner, self.timeouts, lost, phase, first_step=steps)
+                    function(m)
+                    steps = m.steps_taken
+            ledger.finish(conn, migration.version, self.owner)
+            self.report.finished.append(migration.label)
+            log.info("finished the work of %s", migration.label)
+            return True
+        except LeaseLost as err:
+            log.warning("%s", err)
+            return True  # the new owner carries on; we look at the table again
+        except Exception as err:
+            conn.rollback()
+            message = f"{type(err).__name__}: {str(err).strip()}"
+            ledger.fail(conn, migration.version, self.owner, message)
+            log.error("%s: work failed: %s", migration.label, message)
+            return False
+        finally:
+            stop.set()
+            beat.join()
+
+    def _heartbeat(self, version: int, lost: threading.Event, stop: threading.Event) -> None:
+        conn = self.db.connect(f"heartbeat {self.owner}")
+        try:
+            while not stop.wait(self.timeouts.lease / 3):
+                for attempt in range(3):
+                    try:
+                        if not ledger.heartbeat(conn, version, self.owner, self.timeouts.lease):
+                            lost.set()
+                            return
+                        break
+                    except Exception as err:  # a busy database: try again before the lease runs out
+                        log.warning("heartbeat: %s", err)
+                        backoff(attempt)
+        finally:
+            conn.close()
+
+
+def _check_unchanged(migration: MigrationFile, row: ledger.Row) -> None:
+    if row.checksum != migration.checksum:
+        raise RunnerError(f"{migration.path}: changed after it was applied (recorded checksum "
+                          f"{row.checksum[:12]}, file now {migration.checksum[:12]}); write a new migration "
+                          "instead of editing an applied one", 2)
+
+
+def status(url: str, folder: Optional[str] = None) -> list[dict]:
+    """Per migration: schema applied (when), work state and progress; with a folder, also the
+    migrations not applied yet and the files changed since."""
+    db = open_database(url)
+    conn = db.connect("status")
+    try:
+        rows = ledger.rows(conn)
+    finally:
+        conn.close()
+    files = {m.version: m for m in load_folder(folder, db.dialect)} if folder else {}
+    report = []
+    for version in sorted(set(rows) | set(files)):
+        row, migration = rows.get(version), files.get(version)
+        entry = {"version": version, "name": row.name if row else migration.name,
+                 "schema": "applied" if row else "pending", "applied_at": row.applied_at if row else None,
+                 "work": row.state if row else None, "step": row.step if row else 0,
+                 "rows_done": row.rows_done if row else 0, "owner": row.owner if row else None,
+                 "lease_until": row.lease_until if row else None, "failures": row.failures if row else 0,
+                 "error": row.error if row else None, "changed": bool(row and migration and row.checksum != migration.checksum)}
+        report.append(entry)
+    return report
