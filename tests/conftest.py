@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from lintmig.engine import lint_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
+sys.path.insert(0, str(Path(__file__).parent))  # tests/pgserver.py
 
 
 def make_config(**options) -> Config:
@@ -67,3 +69,65 @@ def lint_in_repo(tmp_path: Path, before: str, after: str, name: str = "db/migrat
 def _no_color(monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
     yield
+
+
+# --- the runner's real databases -----------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throwaway PostgreSQL server for the session. Missing binaries are an error, never a
+    skip: `.ci/run` installs them."""
+    from pgserver import Cluster
+
+    cluster = Cluster().start()
+    yield cluster
+    cluster.stop()
+
+
+_databases = iter(range(1, 10**6))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request, tmp_path) -> str:
+    """An empty database of each kind the runner supports."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/app.db"
+    return request.getfixturevalue("pg_cluster").create_database(f"runner_{next(_databases)}")
+
+
+def sql(url: str, statement: str, params=()) -> list:
+    """One statement against a test database, committed (rows returned for queries)."""
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        conn = sqlite3.connect(url.split("///", 1)[1], timeout=30, isolation_level=None)
+    else:
+        import psycopg
+
+        conn = psycopg.connect(url, autocommit=True)
+        statement = statement.replace("?", "%s")
+    try:
+        cursor = conn.execute(statement, params)
+        return cursor.fetchall() if cursor.description else []
+    finally:
+        conn.close()
+
+
+def seed_items(url: str, count: int) -> None:
+    """items(id, n) with `count` rows, n = id."""
+    sql(url, "CREATE TABLE items (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)")
+    sql(url, "CREATE TABLE events (name TEXT NOT NULL)")
+    if url.startswith("sqlite"):
+        sql(url, "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ?) "
+                 "INSERT INTO items (id, n) SELECT i, i FROM s", (count,))
+    else:
+        sql(url, "INSERT INTO items (id, n) SELECT i, i FROM generate_series(1, %s) i" % int(count))
+
+
+def write_migrations(folder: Path, files: dict[str, str]) -> Path:
+    import textwrap
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(textwrap.dedent(text))
+    return folder

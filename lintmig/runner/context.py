@@ -9,12 +9,14 @@ The work functions must therefore make the same calls in the same order on every
 from __future__ import annotations
 
 import threading
-from contextlib import contextmanager
 from typing import Optional, Sequence, Union
 
 from . import indexes, ledger
-from .database import Connection, Timeouts
+from .database import Connection, Timeouts, backoff
 from .errors import LeaseLost, RunnerError
+
+
+_LOCK_ATTEMPTS = 6
 
 
 def _columns(columns: Union[str, Sequence[str]]) -> str:
@@ -96,19 +98,25 @@ class WorkContext:
         self._next += 1
         return None if number < self._row.step else number
 
-    @contextmanager
-    def _transaction(self, lift_statement_timeout: bool = False):
-        self._conn.begin()
-        try:
-            if self.dialect == "postgres":
-                self._conn.set_local("lock_timeout", self._timeouts.lock)
-                # A session-wide statement_timeout (a role's, a pooler's) must not cut long work short.
-                self._conn.set_local("statement_timeout", 0 if lift_statement_timeout else self._timeouts.statement)
-            yield
-            self._conn.commit()
-        except BaseException:
-            self._conn.rollback()
-            raise
+    def _in_transaction(self, body, lift_statement_timeout: bool = False):
+        """Run `body()` in one transaction; a lock wait that times out (a killed runner's
+        statement still finishing on the server, a busy SQLite writer) is retried."""
+        for attempt in range(_LOCK_ATTEMPTS):
+            self._conn.begin()
+            try:
+                if self.dialect == "postgres":
+                    self._conn.set_local("lock_timeout", self._timeouts.lock)
+                    # A session-wide statement_timeout (a role's, a pooler's) must not cut long work short.
+                    self._conn.set_local("statement_timeout", 0 if lift_statement_timeout else self._timeouts.statement)
+                result = body()
+                self._conn.commit()
+                return result
+            except BaseException as err:
+                self._conn.rollback()
+                if isinstance(err, Exception) and self._conn.is_lock_timeout(err) and attempt < _LOCK_ATTEMPTS - 1:
+                    backoff(attempt)
+                    continue
+                raise
 
     def _done(self, number: int, cursor=None, rows: int = 0) -> None:
         ledger.save_progress(self._conn, self._row.version, self._owner, number + 1 if cursor is None else number,
@@ -118,10 +126,12 @@ class WorkContext:
         number = self._step()
         if number is None:
             return []
-        with self._transaction(lift_statement_timeout=True):
+
+        def body():
             result = self._conn.execute_user(sql, params)
             self._done(number)
-        return result
+            return result
+        return self._in_transaction(body, lift_statement_timeout=True)
 
     def backfill(self, table: str, set: str, where: Optional[str] = None, batch_size: int = 2000,
                  key: str = "id") -> int:
@@ -135,27 +145,32 @@ class WorkContext:
         mark = "?"
         if self.dialect == "postgres":  # psycopg reads % as a placeholder: keep the author's % literal
             mark, set, where = "%s", set.replace("%", "%%"), where and where.replace("%", "%%")
-        last = self._row.cursor_value if number == self._row.step else None
         recheck = f" AND ({where})" if where else ""
-        total = 0
-        while True:
-            with self._transaction():
-                filters = [f for f in ("" if last is None else f"{key} > {mark}", f"({where})" if where else "") if f]
-                keys = self._conn.execute_user(
-                    f"SELECT {key} FROM {table}{' WHERE ' + ' AND '.join(filters) if filters else ''} "
-                    f"ORDER BY {key} LIMIT {int(batch_size)}", None if last is None else (last,))
-                if not keys:
-                    self._done(number)
-                    return total
-                low, high = keys[0][0], keys[-1][0]
-                self._conn.execute_user(f"UPDATE {table} SET {set} WHERE {key} >= {mark} AND {key} <= {mark}{recheck}",
-                                        (low, high))
-                changed = max(self._conn.rowcount(), 0)
-                self._done(number, cursor=high, rows=changed)
-            total += changed
-            last = high
+        position = {"last": self._row.cursor_value if number == self._row.step else None, "total": 0}
+
+        def batch() -> bool:
+            last = position["last"]
+            filters = [f for f in ("" if last is None else f"{key} > {mark}", f"({where})" if where else "") if f]
+            keys = self._conn.execute_user(
+                f"SELECT {key} FROM {table}{' WHERE ' + ' AND '.join(filters) if filters else ''} "
+                f"ORDER BY {key} LIMIT {int(batch_size)}", None if last is None else (last,))
+            if not keys:
+                self._done(number)
+                return False
+            low, high = keys[0][0], keys[-1][0]
+            self._conn.execute_user(f"UPDATE {table} SET {set} WHERE {key} >= {mark} AND {key} <= {mark}{recheck}",
+                                    (low, high))
+            changed = max(self._conn.rowcount(), 0)
+            self._done(number, cursor=high, rows=changed)
+            position["next"], position["changed"] = high, changed
+            return True
+
+        while self._in_transaction(batch):
+            position["last"] = position["next"]  # only once the batch has committed
+            position["total"] += position["changed"]
             if self._lost.is_set():
                 raise LeaseLost(f"migration {self._row.version}: lease lost")
+        return position["total"]
 
     def create_index(self, name: str, table: str, columns, unique: bool = False,
                      where: Optional[str] = None) -> None:
@@ -165,11 +180,13 @@ class WorkContext:
         if self.dialect == "postgres":
             indexes.build_concurrently(self._conn, name, table, _columns(columns), unique, where,
                                        self._timeouts, self._owner)
-        with self._transaction(lift_statement_timeout=True):
+
+        def body():
             if self.dialect == "sqlite":
                 self._conn.execute(indexes.create_sql(name, table, _columns(columns), unique, where,
                                                       if_not_exists=True))
             self._done(number)
+        self._in_transaction(body, lift_statement_timeout=True)
 
     def add_foreign_key(self, table: str, columns, ref_table: str, ref_columns=("id",),
                         name: Optional[str] = None, on_delete: Optional[str] = None, not_valid: bool = True) -> None:
@@ -178,17 +195,21 @@ class WorkContext:
             return
         if self.dialect == "sqlite":
             raise RunnerError(f"migration {self._row.version}: SQLite cannot add a foreign key to an existing table")
-        with self._transaction():
+
+        def body():
             if not indexes.constraint_exists(self._conn, table, foreign_key_name(table, columns, name)):
                 self._conn.execute(foreign_key_sql(table, columns, ref_table, ref_columns, name, on_delete, not_valid))
             self._done(number)
+        self._in_transaction(body)
 
     def validate_constraint(self, table: str, name: str) -> None:
         """VALIDATE CONSTRAINT scans the table under a lock that lets reads and writes go on."""
         number = self._step()
         if number is None:
             return
-        with self._transaction(lift_statement_timeout=True):
+
+        def body():
             if self.dialect == "postgres":
                 self._conn.execute(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}")
             self._done(number)
+        self._in_transaction(body, lift_statement_timeout=True)
