@@ -107,7 +107,7 @@ def sql(url: str, statement: str, params=()) -> list:
         conn = psycopg.connect(url, autocommit=True)
         statement = statement.replace("?", "%s")
     try:
-        cursor = conn.execute(statement, params)
+        cursor = conn.execute(statement, params) if params else conn.execute(statement)
         return cursor.fetchall() if cursor.description else []
     finally:
         conn.close()

@@ -94,9 +94,11 @@ class SqliteDatabase(Database):
         if not os.path.isdir(folder):
             raise RunnerError(f"sqlite:///{path}: folder {folder} does not exist", 2)
 
-    def connect(self, purpose: str = "", busy: float | None = None) -> "SqliteConnection":
-        # Writers take turns; a busy timeout makes a second process wait instead of failing.
-        wait = max(busy if busy is not None else self.timeouts.lock, 30.0)
+    def connect(self, purpose: str = "") -> "SqliteConnection":
+        # Writers take turns: a busy timeout makes a second process wait instead of failing.
+        # A schema phase waits `lock` seconds per attempt (like lock_timeout on Postgres);
+        # everything else waits longer, since its retries are fewer.
+        wait = self.timeouts.lock if purpose.startswith("schema") else max(self.timeouts.lock, 10.0)
         return SqliteConnection(sqlite3.connect(self.path, timeout=wait, isolation_level=None,
                                                 check_same_thread=False))
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Optional
 
 from . import ledger
 from .context import SchemaContext, WorkContext
-from .database import Connection, PostgresConnection, Timeouts, backoff, open_database
+from .database import Connection, Timeouts, backoff, open_database
 from .errors import LeaseLost, RunnerError
 from .folder import MigrationFile, load_folder
 
@@ -100,40 +101,31 @@ class Runner:
             _check_unchanged(migration, row)
         return True
 
+    @contextmanager
     def _global_lock(self, conn: Connection):
-        runner = self
-
-        class Lock:
-            def __enter__(self):
-                if isinstance(conn, PostgresConnection):
-                    conn.execute("SELECT pg_advisory_lock(?)", (_ADVISORY_KEY,))
-                    conn.execute(ledger.CREATE)
-                else:
-                    runner._sqlite_create_ledger(conn)
-
-            def __exit__(self, *exc):
-                if isinstance(conn, PostgresConnection):
-                    conn.rollback()
-                    conn.execute("SELECT pg_advisory_unlock(?)", (_ADVISORY_KEY,))
-        return Lock()
-
-    def _sqlite_create_ledger(self, conn: Connection) -> None:
-        conn.begin(exclusive=True)
+        """Postgres: a session advisory lock around all schema phases. SQLite needs none
+        beyond each schema phase's BEGIN EXCLUSIVE: it has one writer at a time anyway."""
+        if conn.dialect != "postgres":
+            yield
+            return
+        conn.execute("SELECT pg_advisory_lock(?)", (_ADVISORY_KEY,))
         try:
             conn.execute(ledger.CREATE)
-            conn.commit()
-        except BaseException:
+            yield
+        finally:
             conn.rollback()
-            raise
+            conn.execute("SELECT pg_advisory_unlock(?)", (_ADVISORY_KEY,))
 
     def _apply_one(self, conn: Connection, migration: MigrationFile) -> None:
         for attempt in range(_SCHEMA_ATTEMPTS):
-            conn.begin(exclusive=True)
             try:
+                conn.begin(exclusive=True)
                 if conn.dialect == "postgres":
                     conn.set_local("lock_timeout", self.timeouts.lock)
                     conn.set_local("statement_timeout", self.timeouts.statement)
                     conn.set_local("idle_in_transaction_session_timeout", self.timeouts.idle_in_transaction)
+                else:
+                    conn.execute(ledger.CREATE)
                 row = ledger.get(conn, migration.version)
                 if row is not None:  # another runner applied it while we waited for the lock
                     conn.rollback()
