@@ -307,3 +307,36 @@ def test_a_session_statement_timeout_does_not_kill_index_builds_and_invalid_inde
     assert index_is_valid(url, "items_n_idx") and index_is_valid(url, "items_n_id_idx")
     assert sql(url, "SELECT count(*) FROM items WHERE tag = n % 7") == [(1_000_000,)]
     assert sql(url, "SHOW statement_timeout") == [("150ms",)]  # the session setting itself is untouched
+
+
+@pytest.mark.parametrize("builder, ended", [("lintmig work otherhost:1:dead", True), ("psql", False)])
+def test_a_build_still_running_on_the_server_is_told_apart_from_a_failed_one(pg_cluster, tmp_path, builder, ended):
+    """An INVALID index whose build is still running: a dead lintmig runner's build is ended
+    and redone; anyone else's is waited for."""
+    import psycopg
+
+    url = pg_cluster.create_database(f"live_build_{ended}")
+    seed_items(url, 600_000)
+    errors: list = []
+
+    def build():
+        try:
+            with psycopg.connect(url, autocommit=True, application_name=builder) as conn:
+                conn.execute("CREATE INDEX CONCURRENTLY items_md5_idx ON items (md5(n::text), md5(id::text))")
+        except psycopg.Error as err:
+            errors.append(err)
+    other = threading.Thread(target=build)
+    other.start()
+    wait_for(lambda: sql(url, "SELECT 1 FROM pg_stat_progress_create_index "
+                              "WHERE index_relid = to_regclass('items_md5_idx')"), 30, interval=0.005)
+    folder = write_migrations(tmp_path / "migrations", {"0001_md5.py": """\
+        def schema(m):
+            pass
+
+        def data(m):
+            m.create_index("items_md5_idx", "items", "md5(n::text), md5(id::text)")
+        """})
+    Runner(url, str(folder)).run()
+    other.join()
+    assert index_is_valid(url, "items_md5_idx")
+    assert bool(errors) == ended, errors

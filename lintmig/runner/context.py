@@ -11,12 +11,9 @@ from __future__ import annotations
 import threading
 from typing import Optional, Sequence, Union
 
-from . import indexes, ledger
-from .database import Connection, Timeouts, backoff
+from . import batches, indexes, ledger
+from .database import Connection, Timeouts
 from .errors import LeaseLost, RunnerError
-
-
-_LOCK_ATTEMPTS = 6
 
 
 def _columns(columns: Union[str, Sequence[str]]) -> str:
@@ -99,24 +96,79 @@ class WorkContext:
         return None if number < self._row.step else number
 
     def _in_transaction(self, body, lift_statement_timeout: bool = False):
-        """Run `body()` in one transaction; a lock wait that times out (a killed runner's
-        statement still finishing on the server, a busy SQLite writer) is retried."""
-        for attempt in range(_LOCK_ATTEMPTS):
-            self._conn.begin()
-            try:
-                if self.dialect == "postgres":
-                    self._conn.set_local("lock_timeout", self._timeouts.lock)
-                    # A session-wide statement_timeout (a role's, a pooler's) must not cut long work short.
-                    self._conn.set_local("statement_timeout", 0 if lift_statement_timeout else self._timeouts.statement)
-                result = body()
-                self._conn.commit()
-                return result
-            except BaseException as err:
-                self._conn.rollback()
-                if isinstance(err, Exception) and self._conn.is_lock_timeout(err) and attempt < _LOCK_ATTEMPTS - 1:
-                    backoff(attempt)
-                    continue
-                raise
+        return batches.in_transaction(self._conn, self._timeouts, body, lift_statement_timeout)
+
+    def _done(self, number: int, cursor=None, rows: int = 0) -> None:
+        ledger.save_progress(self._conn, self._row.version, self._owner, number + 1 if cursor is None else number,
+                             cursor, rows)
+
+    def execute(self, sql: str, params=None) -> list:
+        number = self._step()
+        if number is None:
+            return []
+
+        def body():
+            result = self._conn.execute_user(sql, params)
+            self._done(number)
+            return result
+        return self._in_transaction(body, lift_statement_timeout=True)
+
+    def backfill(self, table: str, set: str, where: Optional[str] = None, batch_size: int = 2000,
+                 key: str = "id") -> int:
+        """UPDATE table SET <set> WHERE <where>, `batch_size` rows per transaction in `key`
+        order; each batch re-checks `where` and commits with the key it reached."""
+        number = self._step()
+        if number is None:
+            return 0
+        start_after = self._row.cursor_value if number == self._row.step else None
+        try:
+            total = batches.backfill(
+                self._conn, self._timeouts, table, set, where, batch_size, key, start_after,
+                save=lambda last, rows: self._done(number, cursor=last, rows=rows),
+                finish=lambda: self._done(number), should_stop=self._lost.is_set)
+        except ValueError as err:
+            raise RunnerError(str(err)) from None
+        if self._lost.is_set():
+            raise LeaseLost(f"migration {self._row.version}: lease lost")
+        return total
+
+    def create_index(self, *args, **kwargs):
+        self._outside("create_index")
+
+    def validate_constraint(self, *args, **kwargs):
+        self._outside("validate_constraint")
+
+
+class WorkContext:
+    """`m` inside `data(m)` and `background(m)`: resumable steps under a lease."""
+
+    def __init__(self, conn: Connection, row: ledger.Row, owner: str, timeouts: Timeouts,
+                 lost: threading.Event, phase: str, first_step: int = 0):
+        self._conn = conn
+        self._row = row
+        self._owner = owner
+        self._timeouts = timeouts
+        self._lost = lost
+        self._next = first_step
+        self.phase = phase
+        self.dialect = conn.dialect
+
+    @property
+    def steps_taken(self) -> int:
+        return self._next
+
+    # -- steps ------------------------------------------------------------------------------
+
+    def _step(self) -> Optional[int]:
+        """The number of this call, or None when an earlier run finished it."""
+        if self._lost.is_set():
+            raise LeaseLost(f"migration {self._row.version}: lease lost")
+        number = self._next
+        self._next += 1
+        return None if number < self._row.step else number
+
+    def _in_transaction(self, body, lift_statement_timeout: bool = False):
+        return batches.in_transaction(self._conn, self._timeouts, body, lift_statement_timeout)
 
     def _done(self, number: int, cursor=None, rows: int = 0) -> None:
         ledger.save_progress(self._conn, self._row.version, self._owner, number + 1 if cursor is None else number,
