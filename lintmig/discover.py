@@ -40,11 +40,12 @@ def recognised(path: str, config: Config) -> bool:
     if path.endswith(".py") and not os.path.basename(path).startswith("__"):
         from .extract.alembic import looks_like_alembic
         from .extract.django import looks_like_django
+        from .extract.runner import looks_like_runner
 
         try:
             with open(path, encoding="utf-8", errors="replace") as fh:
                 head = fh.read(65536)
-            return looks_like_alembic(head) or looks_like_django(head)
+            return looks_like_alembic(head) or looks_like_django(head) or looks_like_runner(head)
         except OSError:
             return False
     return False

@@ -62,7 +62,9 @@ def apply(findings: list[Finding], migrations: list[Migration], config: Config,
         optouts[mig.path] = _file_optouts(mig, scale, rules, extra)
         apply_labels(optouts[mig.path], config, pr)
     pr_lines = _pr_optouts(pr, config, extra) if pr else []
-    if not (any(optouts.values()) or pr_lines or config.safe_calls or config.per_file_ignores or (pr and pr.truncated)):
+    runner_calls = any(op.safe_call for m in migrations for op in m.operations)
+    if not (any(optouts.values()) or pr_lines or config.safe_calls or runner_calls or config.per_file_ignores
+            or (pr and pr.truncated)):
         return _merge(findings, extra, config)
     op_index = {m.path: _op_lines(m) for m in migrations if optouts[m.path]}
     for f in findings:
@@ -234,11 +236,12 @@ def apply_labels(optouts: list[_OptOut], config: Config, pr: Optional[PullReques
 
 
 def _safe_call(f: Finding, mig: Migration, config: Config, scale: set[str]) -> None:
-    if not config.safe_calls:
-        return
     for op in mig.operations:
         if (op.span.line, op.span.column) != (f.span.line, f.span.column):
             continue
+        if op.safe_call and f.code in scale:  # the runner's and lintmig.alembic's own safe calls
+            f.suppressed = Suppression("safe-runner", f"{op.safe_call} does this safely (lintmig's runner)")
+            return
         names = set(op.args.get("calls") or ()) | ({op.safe_call} if op.safe_call else set())
         for call in config.safe_calls:
             if call["name"] in names and f.code in (call["rules"] or scale):

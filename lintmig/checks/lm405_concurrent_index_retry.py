@@ -4,7 +4,7 @@ from . import Hit, at_scale, check
 @check("LM405")
 def concurrent_index_retry(op, facts):
     args = op.args
-    if not args.get("concurrently") or not at_scale(op, facts):
+    if not args.get("concurrently") or args.get("drops_invalid") or not at_scale(op, facts):
         return
     index = args.get("name")
     dropped_first = index and facts.dropped_index_before(index, op)

@@ -53,9 +53,13 @@ def _extract_python(path: str, text: str, config: Config) -> Migration:
             return extract_alembic(path, text, config.dialect, config.lint_downgrade)
         if looks_like_django(text):
             return extract_django(path, text, config.dialect)
+        from .runner import extract_runner, looks_like_runner
+
+        if looks_like_runner(text):
+            return extract_runner(path, text, config.dialect)
     except libcst.ParserSyntaxError as err:
         return unreadable(path, config.dialect, f"Python syntax error: {err.message}", line=err.raw_line)
-    return unreadable(path, config.dialect, "not a migration lintmig can read (an Alembic revision or a Django migration)")
+    return unreadable(path, config.dialect, "not a migration lintmig can read (an Alembic revision, a Django migration or a runner migration with schema(m))")
 
 
 def extract_file(path: str, data: bytes, config: Config) -> Migration:

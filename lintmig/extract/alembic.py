@@ -71,6 +71,7 @@ class AlembicReader(PythonReader):
         self.down_revision: tuple[str, ...] = ()
         self.header_end = 0
         self._header_open = True
+        self.lintmig_helpers: dict[str, str] = {}  # local name -> lintmig.alembic helper
 
     # The module: imports, constants, helpers, the header.
 
@@ -104,6 +105,11 @@ class AlembicReader(PythonReader):
 
     def _module_small(self, small: cst.CSTNode) -> bool:
         """Read one module-level statement; True when it may stand in the file's header."""
+        if isinstance(small, cst.ImportFrom) and dotted(small.module or cst.Name("")) == "lintmig.alembic":
+            for alias in small.names if not isinstance(small.names, cst.ImportStar) else []:
+                local = alias.asname.name.value if alias.asname else alias.name.value
+                self.lintmig_helpers[local] = alias.name.value
+            return True
         if isinstance(small, cst.ImportFrom) and dotted(small.module or cst.Name("")) == "alembic":
             for alias in small.names if not isinstance(small.names, cst.ImportStar) else []:
                 if alias.name.value == "op":
@@ -272,7 +278,12 @@ class AlembicReader(PythonReader):
         name = dotted(call.func)
         head, _, method = name.rpartition(".")
         site = ctx.call_site or self.span(call)
-        if not head and name in self.functions and ctx.depth < 4 and name not in ("upgrade", "downgrade"):
+        helper = self.lintmig_helpers.get(name) or (method if head == "lintmig.alembic" else None)
+        if helper in ("backfill", "create_index_concurrently"):
+            from .runner import safe_call
+
+            safe_call(self, helper, f"lintmig.alembic.{helper}", call, replace(ctx, autocommit=True), site)
+        elif not head and name in self.functions and ctx.depth < 4 and name not in ("upgrade", "downgrade"):
             self._helper(self.functions[name], call, ctx, site)
         elif head in self.op_names and method in SIGNATURES:
             self._op_call(method, call, ctx, site, table=None)
