@@ -48,13 +48,17 @@ def backfill(conn: Connection, timeouts: Timeouts, table: str, set: str, where: 
     def batch() -> bool:
         last = position["last"]
         filters = [f for f in ("" if last is None else f"{key} > {mark}", f"({where})" if where else "") if f]
-        keys = conn.execute_user(f"SELECT {key} FROM {table}{' WHERE ' + ' AND '.join(filters) if filters else ''} "
-                                 f"ORDER BY {key} LIMIT {int(batch_size)}", None if last is None else (last,))
-        if not keys:
+        # Only the batch's last key comes back to Python: the rows stay in the database.
+        high = conn.execute_user(f"SELECT max({key}) FROM (SELECT {key} FROM {table}"
+                                 f"{' WHERE ' + ' AND '.join(filters) if filters else ''} "
+                                 f"ORDER BY {key} LIMIT {int(batch_size)}) AS batch",
+                                 None if last is None else (last,))[0][0]
+        if high is None:
             finish()
             return False
-        low, high = keys[0][0], keys[-1][0]
-        conn.execute_user(f"UPDATE {table} SET {set} WHERE {key} >= {mark} AND {key} <= {mark}{recheck}", (low, high))
+        lower = "" if last is None else f"{key} > {mark} AND "
+        conn.execute_user(f"UPDATE {table} SET {set} WHERE {lower}{key} <= {mark}{recheck}",
+                          (high,) if last is None else (last, high))
         changed = max(conn.rowcount(), 0)
         save(high, changed)
         position["next"], position["changed"] = high, changed

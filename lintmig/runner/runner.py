@@ -40,11 +40,12 @@ class Report:
 class Runner:
     def __init__(self, url: str, folder: str, *, lock_timeout: float = 3.0, statement_timeout: float = 30.0,
                  idle_in_transaction_timeout: float = 10.0, lease: float = 30.0, max_failures: int = 3,
-                 poll: float = 0.2):
+                 poll: float = 0.2, sqlite_wal: bool = True):
         self.timeouts = Timeouts(lock_timeout, statement_timeout, idle_in_transaction_timeout, lease)
         self.db = open_database(url, self.timeouts)
         self.folder = folder
         self.max_failures = max_failures
+        self.sqlite_wal = sqlite_wal
         self.poll = poll
         self.owner = ledger.new_owner()
         self.report = Report()
@@ -84,6 +85,8 @@ class Runner:
         migrations = self.migrations
         conn = self.db.connect(f"schema {self.owner}")
         try:
+            if conn.dialect == "sqlite" and self.sqlite_wal:
+                _write_ahead_log(conn)
             if self._nothing_to_apply(conn, migrations):
                 return  # the common boot: no lock, one query
             with self._global_lock(conn):
@@ -242,6 +245,15 @@ class Runner:
                         backoff(attempt)
         finally:
             conn.close()
+
+
+def _write_ahead_log(conn: Connection) -> None:
+    """WAL lets the application read while background work writes, and makes each small
+    batch's commit one sync instead of several. The mode is kept in the database file."""
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+    except Exception as err:  # another connection is busy switching it: it will be WAL anyway or next time
+        log.info("could not switch SQLite to WAL now: %s", err)
 
 
 def _check_unchanged(migration: MigrationFile, row: ledger.Row) -> None:
