@@ -32,7 +32,7 @@ from typing import Optional, Sequence, Union
 from sqlalchemy import event, text
 
 from .runner import batches, indexes
-from .runner.database import Connection, Timeouts
+from .runner.database import LOCK_SQLSTATES, Connection, Timeouts, set_local_sql
 
 _BACKFILLS = "lintmig_backfills"
 
@@ -50,7 +50,7 @@ def configure(context, connection, *, lock_timeout: float = 3.0, statement_timeo
         cursor = conn.connection.dbapi_connection.cursor()
         try:
             for setting, seconds in settings:
-                cursor.execute(f"SET LOCAL {setting} = '{int(seconds * 1000)}ms'")
+                cursor.execute(set_local_sql(setting, seconds))
         finally:
             cursor.close()
 
@@ -95,16 +95,13 @@ class _AlembicConnection(Connection):
     def begin(self, exclusive: bool = False) -> None:
         self.sa.exec_driver_sql("BEGIN")
 
-    def set_local(self, setting: str, seconds: float) -> None:
-        self.sa.exec_driver_sql(f"SET LOCAL {setting} = '{int(seconds * 1000)}ms'")
-
     def close(self) -> None:
         pass
 
     def is_lock_timeout(self, err: BaseException) -> bool:
         original = getattr(err, "orig", err)
         code = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
-        return code in ("55P03", "40P01") or "database is locked" in str(original)
+        return code in LOCK_SQLSTATES or "database is locked" in str(original)
 
 
 def _op():

@@ -42,6 +42,14 @@ def open_database(url: str, timeouts: Timeouts = Timeouts()) -> "Database":
     raise RunnerError(f"{url}: unsupported database URL (use sqlite:///FILE or postgresql://...)", 2)
 
 
+LOCK_SQLSTATES = ("55P03", "40P01")  # lock_not_available (lock_timeout), deadlock_detected
+
+
+def set_local_sql(setting: str, seconds: float) -> str:
+    """A timeout for the current transaction only (SET LOCAL does nothing outside one)."""
+    return f"SET LOCAL {setting} = '{int(seconds * 1000)}ms'"
+
+
 class Database:
     dialect = ""
 
@@ -65,6 +73,9 @@ class Connection:
 
     def begin(self, exclusive: bool = False) -> None:
         raise NotImplementedError
+
+    def set_local(self, setting: str, seconds: float) -> None:
+        self.execute(set_local_sql(setting, seconds))
 
     def commit(self) -> None:
         self.execute("COMMIT")
@@ -184,14 +195,11 @@ class PostgresConnection(Connection):
     def begin(self, exclusive: bool = False) -> None:
         self.execute("BEGIN")
 
-    def set_local(self, setting: str, seconds: float) -> None:
-        self.execute(f"SET LOCAL {setting} = '{int(seconds * 1000)}ms'")
-
     def close(self) -> None:
         self.raw.close()
 
     def is_lock_timeout(self, err: BaseException) -> bool:
-        return getattr(err, "sqlstate", None) in ("55P03", "40P01")  # lock timeout, deadlock
+        return getattr(err, "sqlstate", None) in LOCK_SQLSTATES
 
 
 def backoff(attempt: int) -> None:
