@@ -42,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--sarif-include-suppressed", action="store_true", help="keep suppressed findings in SARIF")
     check.add_argument("--fail-on", choices=["error", "warning"])
     check.add_argument("--no-cache", action="store_true", help="do not read or write the extraction cache")
+    check.add_argument("--cache-dir", metavar="DIR", help="where the extraction cache lives (default: the user's cache directory)")
+    check.add_argument("--max-file-size", metavar="SIZE", help="larger files are not read (LM001), e.g. 64MB (default 32MB)")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--pr-body", metavar="FILE", help="pull request description ('-' for stdin), for its scale line")
     check.add_argument("--show-suppressed", action="store_true", help="also list suppressed findings and why")
@@ -104,8 +106,17 @@ def _config_from_flags(args):
             config.ignore = catalog.resolve(args.ignore)
     except ValueError as err:
         raise UsageError(str(err)) from None
+    if args.cache_dir:
+        config.cache = args.cache_dir
     if args.no_cache:
         config.cache = False
+    if args.max_file_size:
+        from .sources import parse_size
+
+        try:
+            config.max_file_size = parse_size(args.max_file_size)
+        except ValueError as err:
+            raise UsageError(f"--max-file-size: {err}") from None
     if args.embedded:
         config.embedded = [g.strip() for g in args.embedded.split(",") if g.strip()]
     return config.validate()

@@ -16,6 +16,26 @@ class UsageError(Exception):
     """A bad flag, config value or path: exit code 2 with this message."""
 
 
+_UNITS = {"ms": 0.001, "s": 1, "sec": 1, "min": 60, "m": 60, "h": 3600}
+
+
+def parse_duration(value) -> tuple[float, str]:
+    """`3s`, `500ms`, `2min`, `1h` or a number of seconds -> (seconds, text as written);
+    ValueError unless it is a positive duration."""
+    if isinstance(value, bool) or value is None:
+        raise ValueError(f"expected a duration such as 3s, 500ms or 2min, got {value!r}")
+    text = str(value).strip().lower()
+    number = text.rstrip("abcdefghijklmnopqrstuvwxyz").strip()
+    unit = text[len(text.rstrip("abcdefghijklmnopqrstuvwxyz")):] or "s"
+    try:
+        seconds = float(number) * _UNITS[unit]
+    except (ValueError, KeyError):
+        raise ValueError(f"expected a duration such as 3s, 500ms or 2min, got {value!r}") from None
+    if not seconds > 0 or seconds == float("inf"):
+        raise ValueError(f"a duration must be positive, got {value!r}")
+    return seconds, str(value).strip() if isinstance(value, str) else f"{value}s"
+
+
 @dataclass
 class Config:
     dialect: str = "postgres"
@@ -42,6 +62,7 @@ class Config:
     safe_calls: list[dict] = field(default_factory=list)
     unsafe_ack_label: Optional[str] = None
     budget_seconds: float = 30
+    max_file_size: int = 32 * 1000**2  # bytes; Python and other code files get an eighth of it
     base_dir: Optional[str] = None  # globs are relative to the config file's folder
 
     def matches(self, globs: list[str], path: str, base: Optional[str] = None) -> bool:

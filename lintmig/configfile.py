@@ -47,10 +47,18 @@ def _read(path: Path) -> dict:
     import yaml
 
     try:
-        with open(path, encoding="utf-8") as fh:
-            data = yaml.safe_load(fh)
+        with open(path, "rb") as fh:
+            raw = fh.read((1 << 20) + 1)
+        if len(raw) > 1 << 20:
+            raise UsageError(f"{path}: a config file of over 1 MiB is not read")
+        data = yaml.safe_load(raw.decode("utf-8-sig"))
     except OSError as err:
         raise UsageError(f"{path}: cannot read: {err.strerror}") from None
+    except UnicodeDecodeError as err:
+        line = raw[:err.start].count(b"\n") + 1
+        raise UsageError(f"{path}:{line}: not UTF-8 text (byte {err.start}: {err.reason})") from None
+    except RecursionError:
+        raise UsageError(f"{path}: nested too deeply to read") from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f":{mark.line + 1}" if mark else ""
@@ -143,6 +151,25 @@ def _keys(value):
     return {str(t): ([c] if isinstance(c, str) else list(c)) for t, c in value.items()}
 
 
+def _duration(value):
+    """`3s`, `500ms`, `2min` (or a number of seconds) -> the same text; it must be positive."""
+    from .config import parse_duration
+
+    return parse_duration(value)[1]
+
+
+def _positive(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ValueError(f"expected a positive number, got {value!r}")
+    return value
+
+
+def _size(value):
+    from .sources import parse_size
+
+    return parse_size(value)
+
+
 def _strings(value):
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ValueError("expected a list of names")
@@ -153,12 +180,11 @@ KEYS: dict[str, Callable[[Any], Any]] = {
     "dialect": _choice(DIALECTS), "postgres_version": _kind(int), "mysql_version": lambda v: str(_kind(str, int, float)(v)),
     "mode": _choice(MODES), "include": _globs, "exclude": _globs, "embedded": _globs, "keys": _keys,
     "embedded_calls": _strings,
-    "sql_transaction": _sql_transaction, "lint_downgrade": _kind(bool), "budget_seconds": _kind(int, float),
+    "sql_transaction": _sql_transaction, "lint_downgrade": _kind(bool), "budget_seconds": _positive,
     "unsafe_ack_label": _kind(str), "safe_calls": _safe_calls, "small_tables": _strings,
-    "assume_lock_timeout": lambda v: str(_kind(str, int, bool)(v)) if v is not True else "assumed",
-    "session_statement_timeout": lambda v: str(_kind(str, int)(v)), "runner_config": _kind(str),
+    "assume_lock_timeout": _duration, "session_statement_timeout": _duration, "runner_config": _kind(str),
     "rules": _rules, "per_file_ignores": _per_file_ignores, "fail_on": _choice(FAIL_ON),
-    "cache": lambda v: v if isinstance(v, (bool, str)) else _kind(bool, str)(v),
+    "cache": _kind(bool, str), "max_file_size": _size,
 }
 
 

@@ -1,19 +1,32 @@
 """Which files a run reads.
 
-Paths named on the command line are always read: a named file whatever its name, a
-named folder every recognisable migration under it. (Diff mode, through git, is a later
-issue.)
+A named file is read when it is in a language lintmig reads (SQL, Python, or Go/TS/JS/Rust
+as embedded code); any other named file (pre-commit hands over whatever its pattern
+matches) is skipped and counted, never an error. A named folder means every migration under
+it. In diff mode, the files the change adds or modifies are chosen by the `include` and
+`embedded` globs, less `exclude`. Down migrations are skipped (and counted) unless
+downgrades are linted.
 """
 from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
+from dataclasses import dataclass, field
+from typing import Optional
 
 from .config import Config, UsageError
+from .sources import Source, inside, read_source, work_tree_root
 
 _SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".lintmig_cache"}
 _DIGITS = re.compile(r"(\d+)")
+EMBEDDED_SUFFIXES = (".go", ".ts", ".tsx", ".js", ".mjs", ".cjs", ".rs")
+_SNIFF_BYTES = 65536
+
+
+@dataclass
+class Selection:
+    files: list[Source] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # files lintmig was handed but does not read
 
 
 def natural_key(path: str) -> tuple:
@@ -22,64 +35,128 @@ def natural_key(path: str) -> tuple:
 
 
 def is_down_file(path: str) -> bool:
-    return path.endswith((".down.sql", "_down.sql"))
+    """Files that undo a migration: `*.down.sql`, `*_down.sql`, diesel's `down.sql` beside an
+    `up.sql`, Flyway's undo files `U<version>__*.sql`."""
+    name = os.path.basename(path)
+    if name.endswith((".down.sql", "_down.sql")):
+        return True
+    if name == "down.sql":
+        return os.path.exists(os.path.join(os.path.dirname(path), "up.sql"))
+    return name[:1] == "U" and name[1:2].isdigit() and "__" in name and name.endswith(".sql")
 
 
-EMBEDDED_SUFFIXES = (".go", ".ts", ".tsx", ".js", ".mjs", ".cjs", ".rs")
-
-
-def embedded_matcher(config: Config):
-    """path -> whether an `embedded` glob (relative to the config file) matches it."""
-    return lambda path: config.matches(config.embedded, path)
-
-
-def recognised(path: str, config: Config) -> bool:
-    """A file under a named folder counts when its front end exists and it is not a down file."""
+def language(path: str) -> Optional[str]:
     if path.endswith(".sql"):
-        return config.lint_downgrade or not is_down_file(path)
-    if path.endswith(".py") and not os.path.basename(path).startswith("__"):
-        from .extract.alembic import looks_like_alembic
-        from .extract.django import looks_like_django
-        from .extract.runner import looks_like_runner
-
-        try:
-            with open(path, encoding="utf-8", errors="replace") as fh:
-                head = fh.read(65536)
-            return looks_like_alembic(head) or looks_like_django(head) or looks_like_runner(head)
-        except OSError:
-            return False
-    return False
+        return "sql"
+    if path.endswith(".py"):
+        return "python"
+    if path.endswith(EMBEDDED_SUFFIXES):
+        return "embedded"
+    return None
 
 
-def paths_to_files(paths: list[str], config: Config) -> list[str]:
-    files: list[str] = []
-    embedded = embedded_matcher(config)
+def _require_embedded(path: str) -> None:
+    from .extract.embedded import EXTRA, available
+
+    if not available():
+        raise UsageError(f"{path}: reading SQL in Go/TS/JS/Rust code needs the embedded extra: {EXTRA}")
+
+
+def _looks_like_migration(path: str, root: str, config: Config) -> bool:
+    """A Python file under a named folder counts when a Python front end recognises it (a
+    file that cannot be read is kept, so that it is reported)."""
+    if os.path.basename(path).startswith("__"):
+        return False
+    data = read_source(path, root, config.max_file_size)
+    if isinstance(data, str):
+        return True
+    from .extract.alembic import looks_like_alembic
+    from .extract.django import looks_like_django
+    from .extract.runner import looks_like_runner
+
+    head = data[:_SNIFF_BYTES].decode("utf-8", "replace")
+    return looks_like_alembic(head) or looks_like_django(head) or looks_like_runner(head)
+
+
+def _walk(folder: str, config: Config, out: Selection) -> None:
+    """Every migration under a named folder; symbolic links are followed only inside it."""
+    seen: set[str] = set()
+    embedded = lambda p: config.matches(config.embedded, p)  # noqa: E731
+    for here, dirs, names in os.walk(folder, followlinks=True):
+        real = os.path.realpath(here)
+        if real in seen:
+            dirs[:] = []
+            continue
+        seen.add(real)
+        kept = []
+        for d in sorted(dirs):
+            full = os.path.join(here, d)
+            if d in _SKIP_DIRS or d.startswith("."):
+                continue
+            if not inside(full, folder):
+                out.skipped.append(full)
+                continue
+            kept.append(d)
+        dirs[:] = kept
+        for name in sorted(names):
+            full = os.path.join(here, name)
+            kind = language(full)
+            if kind == "sql":
+                if is_down_file(full) and not config.lint_downgrade:
+                    out.skipped.append(full)
+                else:
+                    out.files.append(Source(full, folder))
+            elif kind == "python" and _looks_like_migration(full, folder, config):
+                out.files.append(Source(full, folder))
+            elif kind == "embedded" and embedded(full):
+                _require_embedded(full)
+                out.files.append(Source(full, folder))
+
+
+def _named_file(path: str, root: str, config: Config, out: Selection) -> None:
+    kind = language(path)
+    if kind is None or (kind == "sql" and is_down_file(path) and not config.lint_downgrade):
+        out.skipped.append(path)
+        return
+    if kind == "embedded":
+        _require_embedded(path)
+    out.files.append(Source(path, root))
+
+
+def _finish(out: Selection, config: Config, base: Optional[str] = None) -> Selection:
+    seen: set[str] = set()
+    files = []
+    for src in out.files:
+        if src.path in seen:
+            continue
+        seen.add(src.path)
+        if config.matches(config.exclude, src.path, base):
+            continue
+        files.append(src)
+    out.files = sorted(files, key=lambda s: natural_key(s.path))
+    return out
+
+
+def paths_to_files(paths: list[str], config: Config) -> Selection:
+    out = Selection()
     for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            for root, dirs, names in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
-                for name in names:
-                    full = os.path.join(root, name)
-                    if recognised(full, config) or (full.endswith(EMBEDDED_SUFFIXES) and embedded(full)):
-                        files.append(full)
-        elif path.exists():
-            files.append(raw)
+        if os.path.isdir(raw):
+            _walk(raw, config, out)
+        elif os.path.lexists(raw):
+            _named_file(raw, work_tree_root(raw), config, out)
         else:
             raise UsageError(f"{raw}: no such file or directory")
-    seen: set[str] = set()
-    unique = [f for f in files if not (f in seen or seen.add(f)) and not config.matches(config.exclude, f)]
-    return sorted(unique, key=natural_key)
+    return _finish(out, config)
 
 
-def changed_files(config: Config, base, staged: bool, named_paths: list[str]) -> list[tuple[str, object]]:
-    """Diff mode: (path, FileChange) of each migration the change adds or modifies, chosen
-    by `include` (or the named paths) and `embedded`, less `exclude`, in migration order."""
+def changed_files(config: Config, base, staged: bool, named_paths: list[str]) -> tuple[Selection, dict]:
+    """Diff mode: the migrations the change adds or modifies, chosen by `include` (or the
+    named paths) and `embedded`, less `exclude`, in migration order; and each one's change."""
     from .gitdiff import DEFAULT_INCLUDE, changes, repo_root
 
     root = repo_root()
     named = [os.path.abspath(p) for p in named_paths]
-    picked = []
+    out, by_path = Selection(), {}
     for change in changes(base, staged, named_paths):
         path = change.path
         if named and not any(path == n or path.startswith(n.rstrip(os.sep) + os.sep) for n in named):
@@ -89,6 +166,15 @@ def changed_files(config: Config, base, staged: bool, named_paths: list[str]) ->
             continue
         if config.matches(config.exclude, path, root):
             continue
-        if recognised(path, config) or embedded or path in named:
-            picked.append((os.path.relpath(path), change))
-    return sorted(picked, key=lambda item: natural_key(item[0]))
+        rel = os.path.relpath(path)
+        kind = language(path)
+        if kind == "embedded" and not (embedded or path in named):
+            continue  # code beside the migrations, not configured as holding any
+        if kind is None or (kind == "sql" and is_down_file(path) and not config.lint_downgrade):
+            out.skipped.append(rel)
+            continue
+        if kind == "embedded":
+            _require_embedded(rel)
+        out.files.append(Source(rel, root))
+        by_path[rel] = change
+    return _finish(out, config, root), by_path

@@ -13,8 +13,9 @@ from . import catalog
 from .cache import ExtractCache, open_cache
 from .config import Config
 from .discover import natural_key, paths_to_files
-from .extract import extract_file
+from .extract import extract_file, unreadable
 from .model import Finding, Migration
+from .sources import Source, read_source
 
 # Below this many files to parse, a process pool costs more than it saves.
 _POOL_MIN_FILES = 24
@@ -24,6 +25,7 @@ _POOL_MIN_FILES = 24
 class Result:
     findings: list[Finding]
     files_scanned: int
+    files_skipped: int = 0  # handed over but in no language lintmig reads (or down migrations)
 
     def failed(self, fail_on: str) -> bool:
         levels = ("error",) if fail_on == "error" else ("error", "warning")
@@ -33,10 +35,10 @@ class Result:
 def lint_paths(paths: list[str], config: Config, pr=None) -> Result:
     from .suppress import apply
 
-    files = paths_to_files(paths, config)
-    migrations = extract_all(files, config)
+    selection = paths_to_files(paths, config)
+    migrations = extract_all(selection.files, config)
     findings = check_all(migrations, config)
-    return Result(apply(findings, migrations, config, pr), len(files))
+    return Result(apply(findings, migrations, config, pr), len(selection.files), len(selection.skipped))
 
 
 def lint_change(config: Config, base: Optional[str], staged: bool, paths: list[str], pr=None) -> Result:
@@ -44,16 +46,16 @@ def lint_change(config: Config, base: Optional[str], staged: bool, paths: list[s
     from .discover import changed_files
     from .suppress import apply
 
-    picked = changed_files(config, base, staged, paths)
-    files = [path for path, _ in picked]
-    migrations = extract_all(files, config)
-    for mig, (_, change) in zip(migrations, picked):
+    selection, changes = changed_files(config, base, staged, paths)
+    migrations = extract_all(selection.files, config)
+    for mig in migrations:
+        change = changes[mig.path]
         # A change to verdict context (a BEGIN, atomic, an opt-out) re-reports the whole file.
         whole = change.lines is None or change.context_changed
         mig.changed_lines = None if whole else frozenset(change.lines)
         mig.existed_at_base = change.existed
     findings = apply(check_all(migrations, config), migrations, config, pr)
-    return Result(_in_change(findings, migrations), len(files))
+    return Result(_in_change(findings, migrations), len(selection.files), len(selection.skipped))
 
 
 def _in_change(findings: list[Finding], migrations: list[Migration]) -> list[Finding]:
@@ -71,32 +73,30 @@ def _in_change(findings: list[Finding], migrations: list[Migration]) -> list[Fin
     return kept
 
 
-def _read(path: str) -> bytes | OSError:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read()
-    except OSError as err:
-        return err
-
-
-_FOLDERS: dict[str, list[tuple[str, int, int]]] = {}
-
-
-def _context_key(path: str) -> bytes:
+class _ContextKeys:
     """What else a file's extraction reads: a Django migration replays the earlier
-    migrations of its folder, so their names, sizes and times join its cache key."""
-    folder, name = os.path.split(path)
-    if not name.endswith(".py") or os.path.basename(folder) != "migrations":
-        return b""
-    if folder not in _FOLDERS:
-        entries = []
-        for entry in os.scandir(folder or "."):
-            if entry.name.endswith(".py"):
-                st = entry.stat()
-                entries.append((entry.name, st.st_size, st.st_mtime_ns))
-        _FOLDERS[folder] = sorted(entries, key=lambda e: natural_key(e[0]))
-    earlier = [e for e in _FOLDERS[folder] if natural_key(e[0]) < natural_key(name)]
-    return repr(earlier).encode()
+    migrations of its folder, so their names and contents join its cache key."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self.folders: dict[str, list[tuple[tuple, bytes]]] = {}
+
+    def __call__(self, path: str) -> bytes:
+        folder, name = os.path.split(path)
+        if not name.endswith(".py") or os.path.basename(folder) != "migrations":
+            return b""
+        if folder not in self.folders:
+            import hashlib
+
+            entries = []
+            for entry in os.scandir(folder or "."):
+                if entry.name.endswith(".py"):
+                    data = read_source(entry.path, folder or ".", self.max_bytes)
+                    digest = hashlib.blake2b(data if isinstance(data, bytes) else b"?", digest_size=16).digest()
+                    entries.append((natural_key(entry.name), entry.name.encode("utf-8", "surrogateescape") + digest))
+            self.folders[folder] = sorted(entries)
+        mine = natural_key(name)
+        return b"\0".join(item for key, item in self.folders[folder] if key < mine)
 
 
 def _extract_job(job: tuple[str, bytes, Config]) -> Migration:
@@ -104,21 +104,20 @@ def _extract_job(job: tuple[str, bytes, Config]) -> Migration:
     return extract_file(path, data, config)
 
 
-def extract_all(files: list[str], config: Config) -> list[Migration]:
+def extract_all(files: list[Source], config: Config) -> list[Migration]:
     cache: Optional[ExtractCache] = open_cache(config.cache, config.extraction_key())
+    context = _ContextKeys(config.max_file_size)
     results: dict[str, Migration] = {}
     todo: list[tuple[str, bytes, str]] = []
-    for path in files:
-        data = _read(path)
-        if isinstance(data, OSError):
-            from .extract import unreadable
-
-            results[path] = unreadable(path, config.dialect, f"cannot read: {data.strerror or data}")
+    for src in files:
+        path = src.path
+        data = read_source(path, src.root, config.max_file_size)
+        if isinstance(data, str):
+            results[path] = unreadable(path, config.dialect, data)
             continue
-        key = ExtractCache.key(data + _context_key(path)) if cache else ""
+        key = cache.key(data + b"\0" + context(path)) if cache else ""
         hit = cache.get(path, key) if cache else None
         if hit is not None:
-            hit.path = path
             results[path] = hit
         else:
             todo.append((path, data, key))
@@ -128,7 +127,7 @@ def extract_all(files: list[str], config: Config) -> list[Migration]:
             cache.put(path, key, migration)
     if cache:
         cache.save()
-    return [results[p] for p in files]
+    return [results[src.path] for src in files]
 
 
 def _extract_many(todo: list[tuple[str, bytes, str]], config: Config) -> list[Migration]:
@@ -138,10 +137,15 @@ def _extract_many(todo: list[tuple[str, bytes, str]], config: Config) -> list[Mi
 
         from .extract.parallel import pool_map
 
-        results = pool_map(_extract_job, jobs, chunksize=max(1, len(jobs) // 32))
+        results = pool_map(_extract_job, jobs, chunksize=max(1, len(jobs) // 32), on_crash=_crashed)
         if results is not None:
             return results
     return [_extract_job(j) for j in jobs]
+
+
+def _crashed(job: tuple[str, bytes, Config], why: str) -> Migration:
+    path, _, config = job
+    return unreadable(path, config.dialect, f"lintmig's parser crashed on this file ({why}); the other files were still read")
 
 
 def _is_added(migrations: list[Migration]):

@@ -66,8 +66,10 @@ def lint_in_repo(tmp_path: Path, before: str, after: str, name: str = "db/migrat
 
 
 @pytest.fixture(autouse=True)
-def _no_color(monkeypatch):
+def _no_color(monkeypatch, tmp_path_factory):
     monkeypatch.setenv("NO_COLOR", "1")
+    # The extraction cache lives in the user's cache directory: a fresh one per test.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
     yield
 
 

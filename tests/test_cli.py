@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -133,7 +134,8 @@ def test_rules_and_explain(capsys):
 def test_cache_gives_the_same_findings(migrations, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     cold = run(["check", "--format", "json", str(migrations)], capsys)[1]
-    assert (tmp_path / ".lintmig_cache" / ".gitignore").exists()
+    cache = Path(os.environ["XDG_CACHE_HOME"]) / "lintmig"
+    assert list(cache.glob("extract-*.json")) and not (tmp_path / ".lintmig_cache").exists()
     warm = run(["check", "--format", "json", str(migrations)], capsys)[1]
     assert json.loads(cold) == json.loads(warm)
     (migrations / "0001_good.sql").write_text(BAD)  # content change: re-read
@@ -144,7 +146,7 @@ def test_cache_gives_the_same_findings(migrations, tmp_path, monkeypatch, capsys
 def test_no_cache_writes_nothing(migrations, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     run(["check", "--no-cache", str(migrations)], capsys)
-    assert not (tmp_path / ".lintmig_cache").exists()
+    assert not (Path(os.environ["XDG_CACHE_HOME"]) / "lintmig").exists()
 
 
 def test_console_script_runs_as_a_module(migrations):

@@ -1,6 +1,8 @@
 """SQL in Go/TS/Rust code: which files, which strings, and the extra."""
 from __future__ import annotations
 
+import pytest
+
 from conftest import make_config
 from lintmig.engine import lint_paths
 
@@ -24,15 +26,15 @@ def test_folders_read_code_only_through_embedded_globs(tmp_path, monkeypatch):
     assert result.files_scanned == 1 and [f.code for f in result.findings] == ["LM101"]
 
 
-def test_without_the_extra_the_file_is_reported_not_skipped(tmp_path, monkeypatch):
+def test_without_the_extra_a_named_code_file_is_a_usage_error(tmp_path, monkeypatch):
     import lintmig.extract.embedded as embedded
+    from lintmig.config import UsageError
 
     monkeypatch.setattr(embedded, "available", lambda: False)
     path = tmp_path / "db.go"
     path.write_text(GO)
-    found = lint_paths([str(path)], make_config()).findings
-    assert [f.code for f in found] == ["LM001"]
-    assert "pip install 'lintmig[embedded]'" in found[0].message
+    with pytest.raises(UsageError, match=r"db\.go: .*pip install 'lintmig\[embedded\]'"):
+        lint_paths([str(path)], make_config())
 
 
 def test_strings_that_only_look_like_sql_are_ignored(tmp_path):

@@ -41,25 +41,34 @@ def extract_text(path: str, text: str, config: Config) -> Migration:
 
 
 def _extract_python(path: str, text: str, config: Config) -> Migration:
+    """An Alembic revision, a Django migration or a runner migration; any other Python file
+    (a helper, an `__init__.py`) gives nothing to judge, unless it cannot be parsed."""
+    from .pyreader import UnreadablePython, check_depth
+
+    empty = Migration(path=path, host="python", dialect=config.dialect)
+    if not text.strip():
+        return empty
     import libcst
 
-    from .alembic import extract_alembic, looks_like_alembic
-    from .django import extract_django, looks_like_django
-
-    if not text.strip():
-        return Migration(path=path, host="python", dialect=config.dialect)
     try:
+        readable = check_depth(text)
+        from .alembic import extract_alembic, looks_like_alembic
+        from .django import extract_django, looks_like_django
+        from .runner import extract_runner, looks_like_runner
+
         if looks_like_alembic(text):
             return extract_alembic(path, text, config.dialect, config.lint_downgrade)
         if looks_like_django(text):
             return extract_django(path, text, config.dialect)
-        from .runner import extract_runner, looks_like_runner
-
         if looks_like_runner(text):
             return extract_runner(path, text, config.dialect)
+        if not readable:
+            libcst.parse_module(text)  # newer syntax than this Python's, or a real error
+    except UnreadablePython as err:
+        return unreadable(path, config.dialect, str(err), line=err.line)
     except libcst.ParserSyntaxError as err:
         return unreadable(path, config.dialect, f"Python syntax error: {err.message}", line=err.raw_line)
-    return unreadable(path, config.dialect, "not a migration lintmig can read (an Alembic revision, a Django migration or a runner migration with schema(m))")
+    return empty
 
 
 def extract_file(path: str, data: bytes, config: Config) -> Migration:

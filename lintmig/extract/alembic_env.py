@@ -59,15 +59,20 @@ class _Collector(cst.CSTVisitor):
                 target[op.args["name"]] = (str(op.args["value"]), "local" if target is self.found.transaction else "session")
 
 
-def read_env(path: str, dialect: str) -> EnvSettings:
+def read_env(path: str, dialect: str, max_bytes: int) -> EnvSettings:
     """Settings an env.py establishes; empty when it cannot be read."""
+    from ..sources import read_source, work_tree_root
+    from .pyreader import UnreadablePython, parse_python
+
+    data = read_source(path, work_tree_root(path), max_bytes)
     try:
-        with open(path, encoding="utf-8") as fh:
-            module = cst.parse_module(fh.read())
-    except (OSError, UnicodeDecodeError, cst.ParserSyntaxError):
+        if isinstance(data, str):
+            return EnvSettings()
+        module = parse_python(data.decode("utf-8"))
+        collector = _Collector(dialect)
+        module.visit(collector)
+    except (UnicodeDecodeError, cst.ParserSyntaxError, UnreadablePython, RecursionError):
         return EnvSettings()
-    collector = _Collector(dialect)
-    module.visit(collector)
     return collector.found
 
 
@@ -88,7 +93,7 @@ def attach(migrations, config) -> None:
                                                           os.path.join(here, "env.py")]
             env = next((c for c in candidates if os.path.isfile(c)), None)
             if env is not None and env not in read:
-                read[env] = read_env(env, mig.dialect)
+                read[env] = read_env(env, mig.dialect, config.max_file_size)
             by_folder[here] = read[env] if env is not None else EnvSettings()
         settings = by_folder[here]
         mig.shared_transaction = not settings.transaction_per_migration

@@ -333,12 +333,17 @@ class DjangoReader(PythonReader):
         self._emit(method, self._table_of(chain, env), {"bounds": bounds, "row_by_row": False}, ctx, self.span(call))
 
 
-_STATES: dict[str, dict[str, Model]] = {}  # folder file -> the app's models after it (this process)
+_STATES: dict[bytes, dict[str, Model]] = {}  # (the chain of earlier files' contents) -> the app's models
 
 
-def state_before(path: str, dialect: str) -> dict[str, Model]:
-    """The app's models as the migrations before `path` in its folder leave them."""
+def state_before(path: str, dialect: str, max_bytes: int = 32 * 1000**2) -> dict[str, Model]:
+    """The app's models as the migrations before `path` in its folder leave them. Memoised
+    on the contents of the whole chain, so an edited earlier migration is never served stale."""
+    import hashlib
+
     from ..discover import natural_key
+    from ..sources import read_source
+    from .pyreader import UnreadablePython
 
     here = Path(path)
     try:
@@ -347,19 +352,24 @@ def state_before(path: str, dialect: str) -> dict[str, Model]:
     except OSError:
         return {}
     models: dict[str, Model] = {}
+    chain = hashlib.blake2b(dialect.encode(), digest_size=16)
     for sibling in siblings:
         if sibling.name == here.name or natural_key(sibling.name) > natural_key(here.name):
             break
-        key = str(sibling.resolve())
+        data = read_source(str(sibling), str(here.parent), max_bytes)
+        chain.update(data.encode() if isinstance(data, str) else data)
+        key = chain.digest()
         if key not in _STATES:
             try:
-                text = sibling.read_text(encoding="utf-8")
+                if isinstance(data, str):
+                    raise OSError(data)
+                text = data.decode("utf-8")
                 reader = DjangoReader(str(sibling), text, dialect, state_only=True)
                 reader.models = {name: Model(m.table, dict(m.fields)) for name, m in models.items()}
                 if looks_like_django(text):
                     reader.read()
                 _STATES[key] = reader.models
-            except (OSError, UnicodeDecodeError, cst.ParserSyntaxError):
+            except (OSError, UnicodeDecodeError, cst.ParserSyntaxError, UnreadablePython, RecursionError):
                 _STATES[key] = models
         models = _STATES[key]
     return models

@@ -27,21 +27,71 @@ def _read_chunk(job: tuple[list[str], str]) -> list:
     return [statement_ops(t, dialect) for t in texts]
 
 
-def pool_map(fn, jobs: list, chunksize: int = 1) -> Optional[list]:
+def pool_map(fn, jobs: list, chunksize: int = 1, on_crash=None) -> Optional[list]:
     """fn over jobs on every core (forked workers that start no pools of their own), in
-    order; None when there is one core, no fork, or this is already a worker."""
+    order; None when there is one core, no fork, or this is already a worker.
+
+    When a worker dies (a native parser crashing on hostile input), the jobs it may have
+    held are run again one by one, each in a process of its own, and `on_crash(job, why)`
+    stands in for the one that kills its process: one file cannot take the run down."""
     workers = min(os.cpu_count() or 1, 8)
     if not _enabled or workers < 2:
         return None
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     try:
         context = multiprocessing.get_context("fork")
     except ValueError:
         return None
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=disable) as pool:
-        return list(pool.map(fn, jobs, chunksize=chunksize))
+    chunks = [jobs[i:i + chunksize] for i in range(0, len(jobs), max(1, chunksize))]
+    done: dict[int, list] = {}
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=disable) as pool:
+            futures = [pool.submit(_run_chunk, fn, chunk) for chunk in chunks]
+            for index, future in enumerate(futures):
+                try:
+                    done[index] = future.result()
+                except BrokenProcessPool:
+                    if on_crash is None:
+                        raise
+    except BrokenProcessPool:
+        if on_crash is None:
+            raise
+    out = []
+    for index, chunk in enumerate(chunks):
+        out.extend(done[index] if index in done else [_isolated(context, fn, job, on_crash) for job in chunk])
+    return out
+
+
+def _run_chunk(fn, chunk: list) -> list:
+    return [fn(job) for job in chunk]
+
+
+def _isolated(context, fn, job, on_crash):
+    """fn(job) in a forked process of its own; on_crash(job, why) when that process dies."""
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_send_result, args=(fn, job, sender))
+    process.start()
+    sender.close()
+    try:
+        result = receiver.recv()
+    except EOFError:
+        result = None
+    process.join()
+    receiver.close()
+    if process.exitcode != 0 or result is None:
+        code = process.exitcode or 0
+        why = f"signal {-code}" if code < 0 else f"exit code {code}"
+        return on_crash(job, why)
+    return result[0]
+
+
+def _send_result(fn, job, sender) -> None:
+    disable()
+    sender.send((fn(job),))
+    sender.close()
 
 
 def map_statements(texts: list[str], dialect: str) -> Optional[list]:

@@ -11,6 +11,40 @@ from .pytext import Evaluator, Text, text_or_none
 from .sql import read_sql
 
 
+class UnreadablePython(ValueError):
+    def __init__(self, message: str, line: int = 1):
+        super().__init__(message)
+        self.line = line
+
+
+_TOO_DEEP = ("too many nested parentheses", "too complex", "too many levels of indentation")
+
+
+def check_depth(text: str) -> bool:
+    """Whether CPython's own parser reads the text (False: a syntax error it leaves to
+    libcst, which knows newer syntax). Raises UnreadablePython for input nested too deeply
+    for any parser: libcst's native parser would crash the process on it."""
+    import ast
+
+    try:
+        compile(text, "<migration>", "exec", ast.PyCF_ONLY_AST)
+    except (RecursionError, MemoryError):
+        raise UnreadablePython("nested too deeply to read") from None
+    except SyntaxError as err:
+        if any(words in str(err.msg) for words in _TOO_DEEP):
+            raise UnreadablePython(f"nested too deeply to read ({err.msg})", err.lineno or 1) from None
+        return False
+    except ValueError as err:  # NUL bytes
+        raise UnreadablePython(f"not Python source ({err})") from None
+    return True
+
+
+def parse_python(text: str) -> cst.Module:
+    """libcst's tree of a Python file, after the depth check."""
+    check_depth(text)
+    return cst.parse_module(text)
+
+
 class PythonReader:
     """Base of a front end over one Python file; `txn_label` names its transaction."""
 
@@ -19,7 +53,7 @@ class PythonReader:
     def __init__(self, path: str, text: str, dialect: str, skip_functions: tuple[str, ...] = (),
                  with_positions: bool = True):
         self.path, self.dialect = path, dialect
-        self.module = cst.parse_module(text)
+        self.module = parse_python(text)
         body = list(self.module.body)
         while body and isinstance(body[-1], cst.FunctionDef) and body[-1].name.value in skip_functions:
             body.pop()  # nothing there is reported: spare it the position pass

@@ -12,7 +12,8 @@ def render_json(result) -> Iterator[str]:
         "warnings": sum(f.severity == "warning" for f in live),
         "suppressed": len(result.findings) - len(live),
     }
-    yield f'{{"version": 1, "tool": "lintmig", "files_scanned": {result.files_scanned},\n "findings": ['
+    yield (f'{{"version": 1, "tool": "lintmig", "files_scanned": {result.files_scanned}, '
+           f'"files_skipped": {result.files_skipped},\n "findings": [')
     for i, finding in enumerate(result.findings):
         yield ("," if i else "") + "\n  " + json.dumps(finding.to_json())
     yield "\n ],\n " + f'"summary": {json.dumps(summary)}}}\n'

@@ -6,25 +6,35 @@ from typing import Iterator
 _RESET, _BOLD, _RED, _YELLOW, _DIM = "\033[0m", "\033[1m", "\033[31m", "\033[33m", "\033[2m"
 
 
+def _printable(path: str) -> str:
+    """A file name as one line of plain text: control characters (a newline, an escape
+    sequence in a hostile name) are shown escaped."""
+    if path.isprintable():
+        return path
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in path)
+
+
 def render_text(result, color: bool = False, show_suppressed: bool = False) -> Iterator[str]:
     def paint(text: str, *styles: str) -> str:
         return "".join(styles) + text + _RESET if color else text
 
     live = [f for f in result.findings if f.suppressed is None]
     for f in live:
-        where = paint(f"{f.path}:{f.span.line}:{f.span.column}:", _BOLD)
+        where = paint(f"{_printable(f.path)}:{f.span.line}:{f.span.column}:", _BOLD)
         code = paint(f"{f.code} {f.name}", _RED if f.severity == "error" else _YELLOW, _BOLD)
         level = "" if f.severity == "error" else " (warning)"
         yield f"{where} {code}{level} {f.message}\n" + paint(f"  help: {f.help}", _DIM) + "\n"
     if show_suppressed:
         for f in result.findings:
             if f.suppressed is not None:
-                where = paint(f"{f.path}:{f.span.line}:{f.span.column}:", _BOLD)
+                where = paint(f"{_printable(f.path)}:{f.span.line}:{f.span.column}:", _BOLD)
                 yield f"{where} {f.code} {f.name} (suppressed by {f.suppressed.by}: {f.suppressed.reason}) {f.message}\n"
     errors = sum(f.severity == "error" for f in live)
     warnings = len(live) - errors
     suppressed = len(result.findings) - len(live)
     files = f"{result.files_scanned} file{'s' if result.files_scanned != 1 else ''} scanned"
+    if result.files_skipped:
+        files += f", {result.files_skipped} skipped (not migrations lintmig reads)"
     if live:
         summary = f"Found {errors} error{'s' if errors != 1 else ''} and {warnings} warning{'s' if warnings != 1 else ''} ({files}"
     else:
