@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 from .config import UsageError
@@ -18,7 +18,10 @@ DEFAULT_INCLUDE = ["**/migrations/**", "**/versions/*.py", "**/migrate/**", "db/
 # a transaction boundary, atomic = False, an autocommit block, an opt-out, a timeout.
 _CONTEXT = re.compile(r"atomic|autocommit|preflight|unsafe-ack|\+goose|migrate:|morph:|\bbegin\b|\bcommit\b|"
                       r"transaction|lock_timeout|statement_timeout|lock_wait_timeout", re.I)
-_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", re.M)
+# Every git call: no pager, colour, external diff, text conversion, relative paths or
+# rename limits from the user's or the repository's settings; every file read as text.
+_DIFF = ("diff", "--no-color", "--no-ext-diff", "--no-textconv", "--no-relative", "--text", "-M")
+_EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 _FETCH = ("fetch the full history (actions/checkout with fetch-depth: 0; GitLab GIT_DEPTH: 0; "
           "or git fetch --unshallow) or name the base with --base")
 
@@ -42,11 +45,31 @@ def _repo():
         raise UsageError("not in a git repository: name the migration files or folders to lint") from None
 
 
-def _resolve(repo, ref: str) -> Optional[str]:
+def _git(repo, *args: str) -> bytes:
+    import git
+
     try:
-        return repo.git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}")
-    except Exception:
+        return repo.git.execute(["git", "-c", "core.quotePath=false", *args], stdout_as_string=False)
+    except git.GitCommandError as err:
+        stderr = err.stderr if isinstance(err.stderr, str) else bytes(err.stderr or b"").decode("utf-8", "replace")
+        detail = stderr.strip().replace("stderr: ", "").strip("'").strip() or f"exit code {err.status}"
+        raise UsageError(f"git {args[0]} failed: {detail}") from None
+
+
+def _safe_ref(ref: str, source: str) -> str:
+    if not ref or ref.startswith("-") or "\0" in ref:
+        raise UsageError(f"{source}: {ref!r} is not a git revision")
+    return ref
+
+
+def _resolve(repo, ref: str) -> Optional[str]:
+    import git
+
+    try:
+        found = repo.git.rev_parse("--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
+    except git.GitCommandError:
         return None
+    return found.strip() or None
 
 
 def base_ref(repo, explicit: Optional[str]) -> tuple[str, str]:
@@ -75,37 +98,13 @@ def base_ref(repo, explicit: Optional[str]) -> tuple[str, str]:
             candidates.append((os.environ["CI_MERGE_REQUEST_DIFF_BASE_SHA"], "CI_MERGE_REQUEST_DIFF_BASE_SHA"))
         candidates += [("origin/HEAD", "origin/HEAD"), ("main", "main"), ("master", "master")]
     for ref, how in candidates:
-        sha = _resolve(repo, ref)
+        sha = _resolve(repo, _safe_ref(ref, how))
         if sha:
             return sha, how
     if explicit or candidates[0][1] != "origin/HEAD":
         ref, how = candidates[0]
         raise UsageError(f"the base {ref} (from {how}) is not in this clone: {_FETCH}")
     raise UsageError(f"no base branch found (origin/HEAD, main, master): {_FETCH}")
-
-
-def _added_lines(diff_text: str) -> dict[str, tuple[Optional[set[int]], Optional[str], bool]]:
-    """Per new path: (added line numbers, or None for a new file; the old path; context changed)."""
-    out: dict[str, tuple[Optional[set[int]], Optional[str]]] = {}
-    for block in re.split(r"^diff --git ", diff_text, flags=re.M)[1:]:
-        old = re.search(r"^--- (?:a/(.*)|/dev/null)$", block, re.M)
-        new = re.search(r"^\+\+\+ (?:b/(.*)|/dev/null)$", block, re.M)
-        rename_from = re.search(r"^rename from (.*)$", block, re.M)
-        rename_to = re.search(r"^rename to (.*)$", block, re.M)
-        path = (new.group(1) if new and new.group(1) else None) or (rename_to.group(1) if rename_to else None)
-        if path is None:  # deleted
-            continue
-        old_path = (rename_from.group(1) if rename_from else None) or (old.group(1) if old and old.group(1) else None)
-        if old_path is None and not rename_from and re.search(r"^new file mode", block, re.M):
-            out[path] = (None, None, False)
-            continue
-        lines: set[int] = set()
-        for m in _HUNK.finditer(block):
-            start, count = int(m.group(1)), int(m.group(2) if m.group(2) is not None else 1)
-            lines.update(range(start, start + count))
-        changed_text = [ln[1:] for ln in block.splitlines() if ln[:1] in "+-" and not ln.startswith(("+++", "---"))]
-        out[path] = (lines, old_path, any(_CONTEXT.search(t) for t in changed_text))
-    return out
 
 
 def repo_root() -> str:
@@ -116,53 +115,144 @@ def changes(explicit_base: Optional[str], staged: bool, named: Optional[list[str
     repo = _repo()
     root = repo.working_tree_dir
     if staged:
-        diff = repo.git.diff("--cached", "-U0", "-M", "--no-color", "--no-ext-diff", "HEAD")
-        found = _added_lines(diff)
+        head = "HEAD" if _resolve(repo, "HEAD") else _EMPTY_TREE  # the first commit of a repository
+        found = _diff(repo, head, options=("--cached",))
         named_rel = {os.path.relpath(os.path.abspath(p), root) for p in named or []}
-        if named_rel and not named_rel & set(found):
+        if named_rel and not named_rel & {c.path for c in found}:
             # pre-commit's --all-files / --files: no staged changes in these files
             src, dst = os.environ.get("PRE_COMMIT_FROM_REF"), os.environ.get("PRE_COMMIT_TO_REF")
             if src and dst:
-                found = _added_lines(repo.git.diff("-U0", "-M", "--no-color", "--no-ext-diff", f"{src}...{dst}"))
+                for ref, name in ((src, "PRE_COMMIT_FROM_REF"), (dst, "PRE_COMMIT_TO_REF")):
+                    if not _resolve(repo, _safe_ref(ref, name)):
+                        raise UsageError(f"{name}: {ref!r} is not a commit in this clone: {_FETCH}")
+                found = _diff(repo, f"{src}...{dst}")
             else:
                 base, _ = base_ref(repo, explicit_base)
                 found = _diff_from_base(repo, base)
-        base_commit = "HEAD"
     else:
         base, _ = base_ref(repo, explicit_base)
         found = _diff_from_base(repo, base)
-        base_commit = _merge_base(repo, base)
     out = []
-    for rel, (lines, old_path, context) in found.items():
-        full = os.path.join(root, rel)
-        if not os.path.isfile(full):
-            continue
-        existed = lines is not None and _exists_at(repo, base_commit, old_path or rel)
-        out.append(FileChange(full, lines if existed else None, existed, context))
+    for change in found:
+        full = os.path.join(root, change.path)
+        if os.path.lexists(full) and not os.path.isdir(full):
+            out.append(FileChange(full, change.lines if change.existed else None, change.existed, change.context))
     return out
 
 
+@dataclass
+class _Change:
+    """One file of `git diff`: its path now, whether it existed before, the lines added."""
+
+    path: str
+    existed: bool
+    lines: Optional[set[int]] = field(default_factory=set)  # None: read it whole
+    context: bool = False
+
+
+def _diff(repo, *revisions: str, options: tuple[str, ...] = ()) -> list[_Change]:
+    """Per changed file (deleted ones left out), from `--raw -z` (paths exactly as they are,
+    whatever characters they hold) and `-U0` hunks (line numbers, counted, never matched)."""
+    tail = ("--end-of-options", *revisions, "--")
+    raw = _git(repo, *_DIFF, *options, "--raw", "-z", "--no-abbrev", *tail)
+    entries = _raw_entries(raw)
+    patches = _patches(_git(repo, *_DIFF, *options, "-U0", *tail))
+    if len(patches) != len(entries):  # cannot pair them: judge every changed file whole
+        patches = [(None, True)] * len(entries)
+    out = []
+    for (status, path), (lines, context) in zip(entries, patches):
+        if status == "D":
+            continue
+        existed = status not in ("A", "C")
+        out.append(_Change(path, existed, lines if existed and status != "U" else None, context))
+    return out
+
+
+def _raw_entries(raw: bytes) -> list[tuple[str, str]]:
+    """(status letter, path now) per entry of `git diff --raw -z`."""
+    fields = raw.split(b"\0")
+    out, i = [], 0
+    while i < len(fields) and fields[i].startswith(b":"):
+        status = fields[i].split(b" ")[-1][:1].decode("ascii", "replace")
+        paths = 2 if status in ("R", "C") else 1
+        names = fields[i + 1:i + 1 + paths]
+        out.append((status, os.fsdecode(names[-1])))
+        i += 1 + paths
+    return out
+
+
+def _patches(patch: bytes) -> list[tuple[Optional[set[int]], bool]]:
+    """(added line numbers, whether changed text touches verdict context) per file of a
+    `-U0` patch. Hunk bodies are consumed by the counts in their headers, so no content
+    line can pass for a header."""
+    out: list[tuple[Optional[set[int]], bool]] = []
+    old_left = new_left = 0
+    new_line = 0
+    changed: list[bytes] = []
+
+    def finish() -> None:
+        if out:
+            lines, _ = out[-1]
+            out[-1] = (lines, any(_CONTEXT.search(t.decode("utf-8", "replace")) for t in changed))
+        changed.clear()
+
+    for line in patch.split(b"\n"):
+        if old_left or new_left:
+            if line.startswith(b"\\"):  # "\ No newline at end of file"
+                continue
+            if line.startswith(b"-") and old_left:
+                old_left -= 1
+            elif line.startswith(b"+") and new_left:
+                new_left -= 1
+                out[-1][0].add(new_line)
+                new_line += 1
+            else:  # not a -U0 body line: read the file whole
+                out[-1] = (None, True)
+                old_left = new_left = 0
+                continue
+            changed.append(line[1:])
+            continue
+        if line.startswith((b"diff --git ", b"diff --cc ", b"diff --combined ")):
+            finish()
+            out.append((set(), False))
+        elif line.startswith(b"@@ ") and out and out[-1][0] is not None:
+            parts = line.split(b" ")
+            try:
+                old_left = _count(parts[1])
+                start, new_left = _start_count(parts[2])
+            except (IndexError, ValueError):
+                out[-1] = (None, True)
+                continue
+            new_line = start
+    finish()
+    return out
+
+
+def _start_count(field_: bytes) -> tuple[int, int]:
+    start, _, count = field_[1:].partition(b",")
+    return int(start), int(count) if count else 1
+
+
+def _count(field_: bytes) -> int:
+    return _start_count(field_)[1]
+
+
 def _merge_base(repo, base: str) -> str:
+    import git
+
     try:
         found = repo.git.merge_base("HEAD", base)
-    except Exception:
+    except git.GitCommandError:
         found = ""
     if not found:
         raise UsageError(f"no merge base between HEAD and {base[:12]}: the clone is probably shallow; {_FETCH}")
     return found.split()[0]
 
 
-def _diff_from_base(repo, base: str) -> dict:
-    merge_base = _merge_base(repo, base)
-    found = _added_lines(repo.git.diff("-U0", "-M", "--no-color", "--no-ext-diff", merge_base))
-    for rel in repo.untracked_files:
-        found[rel] = (None, None, False)
+def _diff_from_base(repo, base: str) -> list[_Change]:
+    found = _diff(repo, _merge_base(repo, base))
+    listed = _git(repo, "ls-files", "-z", "--others", "--exclude-standard", "--full-name")
+    for name in listed.split(b"\0"):
+        if name:
+            found.append(_Change(os.fsdecode(name), existed=False, lines=None))
     return found
-
-
-def _exists_at(repo, commit: str, rel: str) -> bool:
-    try:
-        repo.git.cat_file("-e", f"{commit}:{rel}")
-        return True
-    except Exception:
-        return False
