@@ -6,7 +6,7 @@ checks decide, reporters render.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 from . import catalog
@@ -26,6 +26,7 @@ class Result:
     findings: list[Finding]
     files_scanned: int
     files_skipped: int = 0  # handed over but in no language lintmig reads (or down migrations)
+    notes: list[str] = field(default_factory=list)  # shown with --show-suppressed
 
     def failed(self, fail_on: str) -> bool:
         levels = ("error",) if fail_on == "error" else ("error", "warning")
@@ -38,7 +39,7 @@ def lint_paths(paths: list[str], config: Config, pr=None) -> Result:
     selection = paths_to_files(paths, config)
     migrations = extract_all(selection.files, config)
     findings = check_all(migrations, config)
-    return Result(apply(findings, migrations, config, pr), len(selection.files), len(selection.skipped))
+    return Result(apply(findings, migrations, config, pr), len(selection.files), len(selection.skipped), _notes(pr))
 
 
 def lint_change(config: Config, base: Optional[str], staged: bool, paths: list[str], pr=None) -> Result:
@@ -55,7 +56,14 @@ def lint_change(config: Config, base: Optional[str], staged: bool, paths: list[s
         mig.changed_lines = None if whole else frozenset(change.lines)
         mig.existed_at_base = change.existed
     findings = apply(check_all(migrations, config), migrations, config, pr)
-    return Result(_in_change(findings, migrations), len(selection.files), len(selection.skipped))
+    return Result(_in_change(findings, migrations), len(selection.files), len(selection.skipped), _notes(pr))
+
+
+def _notes(pr) -> list[str]:
+    if pr is None:
+        return []
+    return [f"PR description line {line}: a scale line inside an HTML comment is not shown to reviewers "
+            "and silences nothing" for line in pr.hidden_scale_lines()]
 
 
 def _in_change(findings: list[Finding], migrations: list[Migration]) -> list[Finding]:

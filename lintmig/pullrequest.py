@@ -57,24 +57,45 @@ class PullRequest:
     truncated: bool = False
 
     def scale_lines(self) -> list[ScaleLine]:
-        """Scale lines outside quotes, code fences and HTML comments (PR templates)."""
-        out, fence, comment = [], False, False
-        for number, raw in enumerate(self.body.splitlines(), start=1):
-            line = raw.strip()
+        """Scale lines a reviewer can see: not inside HTML comments (PR templates), quoted
+        replies or code fences."""
+        return self._lines()[0]
+
+    def hidden_scale_lines(self) -> list[int]:
+        """Line numbers of scale lines inside HTML comments: invisible in the rendered
+        description, so they silence nothing."""
+        return self._lines()[1]
+
+    def _lines(self) -> tuple[list[ScaleLine], list[int]]:
+        out, hidden, fence = [], [], False
+        for number, (visible, invisible) in enumerate(_split_comments(self.body), start=1):
+            if MARKER in invisible:
+                hidden.append(number)
+            line = visible.strip()
             if line.startswith(("```", "~~~")):
                 fence = not fence
-                continue
-            if comment:
-                comment = "-->" not in line
-                continue
-            if line.startswith("<!--"):
-                comment = "-->" not in line
                 continue
             if fence or line.startswith(">"):
                 continue
             if MARKER in line:
                 out.append(ScaleLine(number, line[line.index(MARKER) + len(MARKER):].strip()))
-        return out
+        return out, hidden
+
+
+def _split_comments(body: str) -> list[tuple[str, str]]:
+    """Per line of the body: (the text outside HTML comments, the text inside them). One
+    pass with str.find: linear on any description."""
+    visible, hidden = [], []
+    pos, n, inside = 0, len(body), False
+    while pos < n:
+        mark = body.find("-->" if inside else "<!--", pos)
+        end = n if mark < 0 else mark
+        (hidden if inside else visible).append(body[pos:end])
+        (visible if inside else hidden).append("\n" * body.count("\n", pos, end))
+        pos = n if mark < 0 else mark + (3 if inside else 4)
+        inside = not inside if mark >= 0 else inside
+    shown, unseen = "".join(visible).split("\n"), "".join(hidden).split("\n")
+    return list(zip(shown, unseen))
 
 
 def from_environment(pr_body: Optional[str]) -> Optional[PullRequest]:

@@ -29,7 +29,7 @@ def _patterns(dialect: str) -> tuple[re.Pattern, re.Pattern]:
         _PATTERNS[dialect] = (re.compile(base), re.compile(base + _KEYWORDS, re.I))
     return _PATTERNS[dialect]
 _BLOCK_START = re.compile(
-    r"create\s+(?:or\s+replace\s+)?(?:definer\s*=\s*\S+\s+)?(?:temp(?:orary)?\s+)?"
+    r"create\s+(?:or\s+replace\s+)?(?:definer\s*=\s*[^\s;]+\s+)?(?:temp(?:orary)?\s+)?"
     r"(?:constraint\s+)?(?:trigger|procedure|function|event)\b",
     re.I,
 )

@@ -26,7 +26,43 @@ _PLACEHOLDERS = {
     "it's fine", "its fine", "it is fine", "fine", "ok", "okay", "safe", "n/a", "na", "none", "todo", "tbd",
     "trust me", "should be fine", "test", "x", "-", "...", "wip", "fixme", "later", "yes", "reason",
 }
-_PAIR = re.compile(r'(\w+)\s*=\s*("([^"]*)"|\'([^\']*)\'|[^\s"\']+)')
+
+
+def _pairs(text: str) -> dict[str, str]:
+    """`key=value`, `key="a value"`, `key='a value'` pairs, left to right, in one pass: a
+    PREFLIGHT comment comes from the pull request and may be megabytes long."""
+    out: dict[str, str] = {}
+    pos, n = 0, len(text)
+    eq = text.find("=")
+    while eq >= 0:
+        start = eq
+        while start > pos and text[start - 1].isspace():
+            start -= 1
+        key_end = start
+        while start > pos and (text[start - 1].isalnum() or text[start - 1] == "_"):
+            start -= 1
+        value_at = eq + 1
+        while value_at < n and text[value_at].isspace():
+            value_at += 1
+        value, end = None, value_at
+        if start < key_end and value_at < n:
+            quote = text[value_at]
+            if quote in "\"'":
+                close = text.find(quote, value_at + 1)
+                if close >= 0:
+                    value, end = text[value_at + 1:close], close + 1
+            else:
+                while end < n and not text[end].isspace() and text[end] not in "\"'":
+                    end += 1
+                if end > value_at:
+                    value = text[value_at:end]
+        if value is not None:
+            out.setdefault(text[start:key_end].lower(), value)
+            pos = end
+            eq = text.find("=", end)
+        else:
+            eq = text.find("=", eq + 1)
+    return out
 
 
 def weak_reason(reason: Optional[str]) -> Optional[str]:
@@ -187,8 +223,7 @@ def _file_optouts(mig: Migration, scale: set[str], rules, extra: list[Finding]) 
 
 
 def _preflight(text: str, line: int, path: str, scale: set[str], rules, extra: list[Finding]) -> Optional[_OptOut]:
-    pairs = {m.group(1).lower(): (m.group(3) if m.group(3) is not None else m.group(4) if m.group(4) is not None else m.group(2))
-             for m in _PAIR.finditer(text)}
+    pairs = _pairs(text)
     problem = None
     if str(pairs.get("async", "")).lower() != "true":
         problem = "async must be true (async=true)"

@@ -14,6 +14,15 @@ import libcst as cst
 
 UNKNOWN: Any = type("Unknown", (), {"__repr__": lambda self: "UNKNOWN"})()
 PLACEHOLDER = "tpl_____"
+_FORMAT_FIELD = re.compile(r"\{([^{}]*)\}")  # one pass, no backtracking: linear on any string
+
+
+def _field_name(inner: str) -> str:
+    """`name!r:>10` -> `name`: the leading word of a format field."""
+    end = 0
+    while end < len(inner) and (inner[end].isalnum() or inner[end] == "_"):
+        end += 1
+    return inner[:end]
 Pos = tuple[int, int]  # 1-based line and column in the host file
 
 
@@ -35,7 +44,8 @@ class Text:
     def substitute(self, pattern: re.Pattern, fill: Callable[[re.Match, int], Optional["Text"]]) -> "Text":
         """Replace the fields `pattern` finds (`%s`, `{}`, ...) by `fill(match, index)`, or by a
         placeholder where that is None; escaped `%%`, `{{`, `}}` stay as they are."""
-        out, index = Text(dynamic=self.dynamic), 0
+        pieces: list[tuple[str, Optional[Pos]]] = []
+        dynamic, index = self.dynamic, 0
         for piece, pos in self.pieces:
             last = 0
             locate = Text([(piece, pos)]).locator() if pos else None
@@ -43,37 +53,42 @@ class Text:
                 if m.group() in ("%%", "{{", "}}"):
                     continue
                 if m.start() > last:
-                    out.pieces.append((piece[last:m.start()], locate(last) if locate else None))
+                    pieces.append((piece[last:m.start()], locate(last) if locate else None))
                 value = fill(m, index)
                 index += 1
-                out = out + (value or Text([(PLACEHOLDER, locate(m.start()) if locate else None)], dynamic=True))
+                if value is None:
+                    value = Text([(PLACEHOLDER, locate(m.start()) if locate else None)], dynamic=True)
+                pieces.extend(value.pieces)
+                dynamic = dynamic or value.dynamic
                 last = m.end()
             if last < len(piece):
-                out.pieces.append((piece[last:], locate(last) if locate else None))
-        return out
+                pieces.append((piece[last:], locate(last) if locate else None))
+        return Text(pieces, dynamic)
 
     def locator(self) -> Callable[[int], Pos]:
-        """Offset in `value` -> position in the host file."""
-        starts, offset = [], 0
-        for piece, pos in self.pieces:
-            starts.append((offset, piece, pos))
+        """Offset in `value` -> position in the host file (logarithmic per call: a string
+        from a pull request may hold many thousands of fields)."""
+        import bisect
+
+        offsets, offset = [], 0
+        for piece, _ in self.pieces:
+            offsets.append(offset)
             offset += len(piece)
-        fallback = next((p for _, _, p in starts if p), (1, 1))
+        fallback = next((p for _, p in self.pieces if p), (1, 1))
+        newlines: dict[int, list[int]] = {}
 
         def locate(at: int) -> Pos:
-            chosen = starts[0] if starts else (0, "", fallback)
-            for entry in starts:
-                if entry[0] <= at:
-                    chosen = entry
-                else:
-                    break
-            start, piece, pos = chosen
+            if not self.pieces:
+                return fallback
+            i = max(bisect.bisect_right(offsets, at) - 1, 0)
+            piece, pos = self.pieces[i]
             pos = pos or fallback
-            rel = min(max(at - start, 0), max(len(piece) - 1, 0))
-            before = piece[:rel]
-            newlines = before.count("\n")
-            if newlines:
-                return (pos[0] + newlines, rel - before.rfind("\n"))
+            rel = min(max(at - offsets[i], 0), max(len(piece) - 1, 0))
+            if i not in newlines:
+                newlines[i] = [k for k, c in enumerate(piece) if c == "\n"]
+            before = bisect.bisect_left(newlines[i], rel)
+            if before:
+                return (pos[0] + before, rel - newlines[i][before - 1])
             return (pos[0], pos[1] + rel)
 
         return locate
@@ -216,14 +231,14 @@ class Evaluator:
                 named = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
 
                 def pick(m, i):
-                    key = m.group(1)
+                    key = _field_name(m.group(1))
                     if key.isdigit():
                         return positional[int(key)] if int(key) < len(positional) else None
                     if key:
                         return named.get(key)
                     return positional[i] if i < len(positional) else None
 
-                return self._substitute(template, re.compile(r"\{(\w*)[^{}]*\}"), pick, env)
+                return self._substitute(template, _FORMAT_FIELD, pick, env)
             return UNKNOWN
         if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("bindparams", "execution_options", "columns"):
             inner = self.value(node.func.value, env)

@@ -21,8 +21,7 @@ Locate = Callable[[int], tuple[int, int]]
 
 # A value or name not known until run time ({{ x }}, f"{x}", %s) stands in the SQL as tpl___.
 PLACEHOLDER = re.compile(r"^tpl_+$")
-_TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
-_DOLLAR_BODY = re.compile(r"(\$[A-Za-z_0-9]*\$)(.*)\1", re.S)
+_DOLLAR_TAG = re.compile(r"\$[A-Za-z_0-9]*\$")
 _PLPGSQL_START = {"UPDATE", "DELETE", "INSERT", "ALTER", "CREATE", "DROP", "TRUNCATE", "LOCK", "REINDEX",
                   "VACUUM", "CLUSTER", "SET", "RESET", "WITH", "COMMIT", "ROLLBACK", "REFRESH"}
 _PLPGSQL_BOUNDARY = {"", "BEGIN", "THEN", "ELSE", "LOOP", ">>", "DECLARE"}
@@ -45,18 +44,52 @@ def line_locator(text: str, line0: int = 1, col0: int = 1) -> Locate:
 
 
 def fill_templates(text: str) -> str:
-    """`{{ x }}` -> an identifier of the same length (a placeholder); `{% ... %}` -> blanks."""
+    """`{{ x }}` -> an identifier of the same length (a placeholder); `{% ... %}` -> blanks.
+
+    A left-to-right scan with str.find that remembers where each opener and closer next
+    stands, so it stays linear however many unclosed `{{` a file holds."""
     if "{{" not in text and "{%" not in text:
         return text
+    pairs = {"{{": "}}", "{%": "%}"}
+    opener_at = {o: -2 for o in pairs}  # next position of each opener at or after p (-1: none)
+    closer_at = {c: -2 for c in pairs.values()}
+    out, copied, p = [], 0, 0
 
-    def repl(m: re.Match) -> str:
-        raw = m.group()
-        if raw.startswith("{%"):
-            return re.sub(r"[^\n]", " ", raw)
-        body = re.sub(r"[^\n]", "_", raw[3:])
-        return "tpl" + body
+    def next_at(cache: dict, key: str, start: int) -> int:
+        if cache[key] != -1 and cache[key] < start:
+            cache[key] = text.find(key, start)
+        return cache[key]
 
-    return _TEMPLATE.sub(repl, text)
+    while True:
+        found = [(at, o) for o in pairs  # an opener whose closer no longer occurs can never match
+                 if closer_at[pairs[o]] != -1 and (at := next_at(opener_at, o, p)) >= 0]
+        if not found:
+            break
+        start, opener = min(found)
+        end = next_at(closer_at, pairs[opener], start + 2)
+        if end < 0:
+            p = start + 1
+            continue
+        end += 2
+        out.append(text[copied:start])
+        raw = text[start:end]
+        if opener == "{%":
+            out.append("".join("\n" if c == "\n" else " " for c in raw))
+        else:
+            out.append("tpl" + "".join("\n" if c == "\n" else "_" for c in raw[3:]))
+        copied = p = end
+    out.append(text[copied:])
+    return "".join(out)
+
+
+def dollar_body(text: str, start: int, end: int) -> Optional[tuple[int, int]]:
+    """(start, end) of the body of the first dollar-quoted string in text[start:end]: from
+    its opening tag to the last occurrence of the same tag."""
+    m = _DOLLAR_TAG.search(text, start, end)
+    if not m:
+        return None
+    close_at = text.rfind(m.group(), m.end(), end)
+    return None if close_at < 0 else (m.end(), close_at)
 
 
 @dataclass
@@ -142,12 +175,12 @@ def _read_do_block(text: str, start: int, end: int, dialect: str, locate: Locate
     """A DO block runs at migration time, as one transaction: read the statements inside."""
     from .sql_classify import tokenize
 
-    m = _DOLLAR_BODY.search(text, start, end)
-    if not m:
+    found = dollar_body(text, start, end)
+    if not found:
         span = _span(locate, start, end)
         ops.append(Operation("unanalyzable", None, span, {"reason": "DO block body is not dollar-quoted"}, anchor=anchor))
         return
-    body_start, body = m.start(2), m.group(2)
+    body_start, body = found[0], text[found[0]:found[1]]
     first = len(ops)
     try:
         pieces, inner_comments = split(body, "postgres")

@@ -29,6 +29,8 @@ def render_text(result, color: bool = False, show_suppressed: bool = False) -> I
             if f.suppressed is not None:
                 where = paint(f"{_printable(f.path)}:{f.span.line}:{f.span.column}:", _BOLD)
                 yield f"{where} {f.code} {f.name} (suppressed by {f.suppressed.by}: {f.suppressed.reason}) {f.message}\n"
+        for note in result.notes:
+            yield f"note: {note}\n"
     errors = sum(f.severity == "error" for f in live)
     warnings = len(live) - errors
     suppressed = len(result.findings) - len(live)
