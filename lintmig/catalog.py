@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-HOSTS = ("sql", "alembic", "django", "runner", "go", "ts", "rust")
+HOSTS = ("sql", "alembic", "django", "runner", "go", "ts", "rust", "config")  # config: a .lintmig.yaml
 DIALECTS = ("postgres", "sqlite", "mysql")
 CLASSES = ("scale", "correctness")
 SEVERITIES = ("error", "warning")
 REQUIRED = ("code", "name", "class", "severity", "applies_to", "summary", "why", "use_instead", "examples")
 EXAMPLE_KEYS = {"dialect", "options", "before"} | set(HOSTS)  # before: the file at the base (diff mode)
+META_KINDS = ("opt_out", "config")  # judged outside the checks: opt-outs in suppress.py, config in configdiff.py
 
 
 class CatalogError(ValueError):

@@ -92,12 +92,18 @@ def main(argv: Optional[list[str]] = None) -> int:
         return 130
 
 
-def _config_from_flags(args):
-    """The config file's settings, then the flags over them."""
+def _config_from_flags(args, diff_mode: bool = False, pr=None):
+    """The config file's settings (in diff mode, the base's wherever the change weakens
+    them), then the flags over them; and the LM006 findings of that comparison."""
     from . import catalog, configfile
     from .config import UsageError
 
     config = configfile.load(args.config)
+    weakened = []
+    if diff_mode:
+        from .configdiff import guard
+
+        config, weakened = guard(config, args.config, args.base, args.staged, pr)
     for key in ("dialect", "postgres_version", "mysql_version", "mode", "sql_transaction", "lint_downgrade", "fail_on"):
         value = getattr(args, key, None)
         if value is not None:
@@ -122,7 +128,7 @@ def _config_from_flags(args):
             raise UsageError(f"--max-file-size: {err}") from None
     if args.embedded:
         config.embedded = [g.strip() for g in args.embedded.split(",") if g.strip()]
-    return config.validate()
+    return config.validate(), weakened
 
 
 def _check(args) -> int:
@@ -130,11 +136,12 @@ def _check(args) -> int:
     from .engine import lint_paths
     from .report import render
 
-    config = _config_from_flags(args)
     from .pullrequest import from_environment
 
     pr = from_environment(args.pr_body)
-    if args.paths and not (args.base or args.staged):
+    diff_mode = not args.paths or bool(args.base or args.staged)
+    config, weakened = _config_from_flags(args, diff_mode, pr)
+    if not diff_mode:
         result = lint_paths(args.paths, config, pr)
     else:
         from .engine import lint_change
@@ -142,7 +149,7 @@ def _check(args) -> int:
         for path in args.paths:
             if not os.path.exists(path):
                 raise UsageError(f"{path}: no such file or directory")
-        result = lint_change(config, args.base, args.staged, args.paths, pr)
+        result = lint_change(config, args.base, args.staged, args.paths, pr, extra=weakened)
     color = args.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     for chunk in render(args.format, result, color=color, show_suppressed=args.show_suppressed,
                         sarif_include_suppressed=args.sarif_include_suppressed):

@@ -64,6 +64,7 @@ class Config:
     budget_seconds: float = 30
     max_file_size: int = 32 * 1000**2  # bytes; Python and other code files get an eighth of it
     base_dir: Optional[str] = None  # globs are relative to the config file's folder
+    source: Optional[str] = None  # the config file these settings came from
 
     def matches(self, globs: list[str], path: str, base: Optional[str] = None) -> bool:
         """Whether a path matches gitignore-style globs relative to the config file (or `base`)."""

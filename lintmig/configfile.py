@@ -20,43 +20,63 @@ def find_config(start: Optional[Path] = None) -> Optional[Path]:
         yaml_file, pyproject = folder / ".lintmig.yaml", folder / "pyproject.toml"
         if yaml_file.is_file():
             return yaml_file
-        if pyproject.is_file() and _pyproject_section(pyproject) is not None:
+        if pyproject.is_file() and section(pyproject, _read_bytes(pyproject)) is not None:
             return pyproject
         if (folder / ".git").exists():
             return None
     return None
 
 
-def _pyproject_section(path: Path) -> Optional[dict]:
+_MAX_BYTES = 1 << 20
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(_MAX_BYTES + 1)
+    except OSError as err:
+        raise UsageError(f"{path}: cannot read: {err.strerror}") from None
+    if len(raw) > _MAX_BYTES:
+        raise UsageError(f"{path}: a config file of over 1 MiB is not read")
+    return raw
+
+
+def is_pyproject(path: Path) -> bool:
+    return path.name == "pyproject.toml" or path.suffix == ".toml"
+
+
+def section(path: Path, raw: bytes) -> Optional[dict]:
+    """`[tool.lintmig]` of a pyproject.toml (None when it has none)."""
     try:
         import tomllib
     except ImportError:  # Python 3.10
         import tomli as tomllib
     try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except (OSError, ValueError) as err:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        raise UsageError(f"{path}:{_line_of(raw, err.start)}: not UTF-8 text (byte {err.start}: {err.reason})") from None
+    except (ValueError, RecursionError) as err:
         raise UsageError(f"{path}: cannot read TOML: {err}") from None
-    return data.get("tool", {}).get("lintmig")
+    section = data.get("tool", {}).get("lintmig")
+    if section is not None and not isinstance(section, dict):
+        raise UsageError(f"{path}: [tool.lintmig] must be a table")
+    return section
 
 
-def _read(path: Path) -> dict:
-    if path.name == "pyproject.toml" or path.suffix == ".toml":
-        section = _pyproject_section(path)
-        return section or {}
+def _line_of(raw: bytes, offset: int) -> int:
+    return raw[:offset].count(b"\n") + 1
+
+
+def parse(path: Path, raw: bytes) -> dict:
+    """The settings a config file's bytes hold."""
+    if is_pyproject(path):
+        return section(path, raw) or {}
     import yaml
 
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read((1 << 20) + 1)
-        if len(raw) > 1 << 20:
-            raise UsageError(f"{path}: a config file of over 1 MiB is not read")
         data = yaml.safe_load(raw.decode("utf-8-sig"))
-    except OSError as err:
-        raise UsageError(f"{path}: cannot read: {err.strerror}") from None
     except UnicodeDecodeError as err:
-        line = raw[:err.start].count(b"\n") + 1
-        raise UsageError(f"{path}:{line}: not UTF-8 text (byte {err.start}: {err.reason})") from None
+        raise UsageError(f"{path}:{_line_of(raw, err.start)}: not UTF-8 text (byte {err.start}: {err.reason})") from None
     except RecursionError:
         raise UsageError(f"{path}: nested too deeply to read") from None
     except yaml.YAMLError as err:
@@ -68,6 +88,38 @@ def _read(path: Path) -> dict:
     if not isinstance(data, dict):
         raise UsageError(f"{path}: the config is a mapping of keys to values")
     return data
+
+
+def key_lines(path: Path, raw: bytes) -> dict[str, int]:
+    """Line of each setting (`rules`, and `rules.LM101` one level down), for messages."""
+    lines: dict[str, int] = {}
+    text = raw.decode("utf-8", "replace")
+    if is_pyproject(path):
+        section = None
+        for number, line in enumerate(text.splitlines(), start=1):
+            stripped = line.strip()
+            if stripped.startswith("["):
+                name = stripped.strip("[]").strip()
+                section = name[len("tool.lintmig"):].lstrip(".") if name.startswith("tool.lintmig") else None
+                if section:
+                    lines.setdefault(section, number)
+            elif section is not None and "=" in stripped and not stripped.startswith("#"):
+                key = stripped.split("=", 1)[0].strip().strip("\"'")
+                lines.setdefault(f"{section}.{key}" if section else key, number)
+        return lines
+    import yaml
+
+    try:
+        root = yaml.compose(text)
+    except (yaml.YAMLError, RecursionError):
+        return lines
+    if isinstance(root, yaml.MappingNode):
+        for key, value in root.value:
+            lines.setdefault(str(key.value), key.start_mark.line + 1)
+            if isinstance(value, yaml.MappingNode):
+                for sub, _ in value.value:
+                    lines.setdefault(f"{key.value}.{sub.value}", sub.start_mark.line + 1)
+    return lines
 
 
 def _choice(allowed) -> Callable[[Any], Any]:
@@ -190,23 +242,31 @@ KEYS: dict[str, Callable[[Any], Any]] = {
 
 def load(path: Optional[str] = None) -> Config:
     """The Config from a named or discovered file (defaults when there is none)."""
-    config = Config()
     source = Path(path) if path else find_config()
     if source is None:
-        return config
+        return Config()
     if not source.is_file():
         raise UsageError(f"{source}: no such config file")
-    data = _read(source)
-    base = str(source.resolve().parent)
+    return from_bytes(source, _read_bytes(source), str(source.resolve().parent))
+
+
+def from_bytes(source: Path, raw: bytes, base: str) -> Config:
+    """The Config a file's bytes hold; globs and paths relative to `base`."""
+    config = Config()
+    data = parse(source, raw)
     for key, value in data.items():
         check = KEYS.get(key)
         if check is None:
-            raise UsageError(f"{source}: unknown key '{key}' (known: {', '.join(sorted(KEYS))})")
+            line = key_lines(source, raw).get(str(key))
+            raise UsageError(f"{source}{f':{line}' if line else ''}: unknown key '{key}' "
+                             f"(known: {', '.join(sorted(KEYS))})")
         try:
             setattr(config, key, check(value))
         except ValueError as err:
-            raise UsageError(f"{source}: {key}: {err}") from None
+            line = key_lines(source, raw).get(str(key))
+            raise UsageError(f"{source}{f':{line}' if line else ''}: {key}: {err}") from None
     config.base_dir = base
+    config.source = str(source)
     if isinstance(config.runner_config, str) and not os.path.isabs(config.runner_config):
         config.runner_config = os.path.join(base, config.runner_config)
     if isinstance(config.cache, str) and not os.path.isabs(config.cache):

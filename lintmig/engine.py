@@ -42,7 +42,8 @@ def lint_paths(paths: list[str], config: Config, pr=None) -> Result:
     return Result(apply(findings, migrations, config, pr), len(selection.files), len(selection.skipped), _notes(pr))
 
 
-def lint_change(config: Config, base: Optional[str], staged: bool, paths: list[str], pr=None) -> Result:
+def lint_change(config: Config, base: Optional[str], staged: bool, paths: list[str], pr=None,
+                extra: Optional[list[Finding]] = None) -> Result:
     """Diff mode: the migrations a change adds or modifies, reported where the change is."""
     from .discover import changed_files
     from .suppress import apply
@@ -55,7 +56,7 @@ def lint_change(config: Config, base: Optional[str], staged: bool, paths: list[s
         whole = change.lines is None or change.context_changed
         mig.changed_lines = None if whole else frozenset(change.lines)
         mig.existed_at_base = change.existed
-    findings = apply(check_all(migrations, config), migrations, config, pr)
+    findings = [f for f in extra or [] if config.enabled(f.code)] + apply(check_all(migrations, config), migrations, config, pr)
     return Result(_in_change(findings, migrations), len(selection.files), len(selection.skipped), _notes(pr))
 
 

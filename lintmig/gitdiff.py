@@ -256,3 +256,22 @@ def _diff_from_base(repo, base: str) -> list[_Change]:
         if name:
             found.append(_Change(os.fsdecode(name), existed=False, lines=None))
     return found
+
+
+def base_commit(explicit_base: Optional[str], staged: bool) -> str:
+    """The commit the change is measured from: HEAD for --staged, else the merge base."""
+    repo = _repo()
+    if staged:
+        return _resolve(repo, "HEAD") or _EMPTY_TREE
+    return _merge_base(repo, base_ref(repo, explicit_base)[0])
+
+
+def file_at(commit: str, rel: str) -> Optional[bytes]:
+    """A file's bytes at a commit (None when it is not there)."""
+    import git
+
+    repo = _repo()
+    try:
+        return repo.git.execute(["git", "cat-file", "blob", f"{commit}:{rel}"], stdout_as_string=False)
+    except git.GitCommandError:
+        return None

@@ -21,7 +21,7 @@ from .config import Config
 from .model import Comment, Finding, Migration, Span, Suppression
 from .pullrequest import PullRequest
 
-UNSILENCEABLE = {"LM001", "LM002", "LM003"}
+UNSILENCEABLE = {"LM001", "LM002", "LM003", "LM006"}
 _PLACEHOLDERS = {
     "it's fine", "its fine", "it is fine", "fine", "ok", "okay", "safe", "n/a", "na", "none", "todo", "tbd",
     "trust me", "should be fine", "test", "x", "-", "...", "wip", "fixme", "later", "yes", "reason",
@@ -255,6 +255,21 @@ def _pr_optouts(pr: PullRequest, config: Config, extra: list[Finding]) -> list[_
         else:
             out.append(_OptOut("pr-scale", scale_line.line, scale_line.text, table=scale_line.table))
     return out
+
+
+def config_change_approval(label: Optional[str], pr: Optional[PullRequest]) -> Optional[str]:
+    """Why a configuration change that weakens the gate (LM006) is approved, or None.
+
+    In CI only the unsafe-ack label (as the base's configuration names it) approves it. A
+    local run (no pull request, no CI) lets it through with a note: CI judges it again."""
+    import os
+
+    known = pr is not None and pr.labels is not None
+    if known:
+        return f"approved by the pull request label '{label}'" if label and label in pr.labels else None
+    if os.environ.get("CI"):
+        return None
+    return "local run: the configuration change is not verified here; CI checks it against the base"
 
 
 def apply_labels(optouts: list[_OptOut], config: Config, pr: Optional[PullRequest]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from conftest import lint_in_repo, lint_text
+from conftest import git, init_repo, lint_in_repo, lint_text
 from lintmig import catalog
 from lintmig.catalog import CatalogError, parse_rule
 from lintmig.checks import CHECKS
@@ -21,10 +21,11 @@ def test_every_rule_file_is_valid_and_named_after_its_rule():
 
 
 def test_every_rule_has_a_check_and_every_check_a_rule():
-    # LM002 and LM003 judge the opt-outs themselves, in suppress.py, after the checks.
-    opt_out_rules = {code for code, rule in RULES.items() if rule.applies_to == ("opt_out",)}
-    assert opt_out_rules == {"LM002", "LM003"}
-    assert set(CHECKS) == set(RULES) - opt_out_rules
+    # LM002 and LM003 judge the opt-outs themselves, in suppress.py, after the checks; LM006
+    # judges the configuration file, in configdiff.py, before them.
+    meta = {code for code, rule in RULES.items() if set(rule.applies_to) <= set(catalog.META_KINDS)}
+    assert meta == {"LM002", "LM003", "LM006"}
+    assert set(CHECKS) == set(RULES) - meta
 
 
 def test_names_are_unique_kebab_case():
@@ -55,11 +56,41 @@ def test_schema_rejects_malformed_rules(bad):
 def _examples(verdict):
     for rule in RULES.values():
         for i, example in enumerate(rule.examples.get(verdict) or []):
-            if "sql" in example:
+            if "sql" in example or "config" in example:
                 yield pytest.param(rule.code, example, id=f"{rule.code}-{verdict}-{i}")
 
 
-def _codes(tmp_path, example):
+def _config_codes(tmp_path, example, monkeypatch):
+    """A config example: `before` is the base's .lintmig.yaml, `config` the change's, beside
+    a new unsafe migration; linted in diff mode as CI would."""
+    from lintmig.cli import main
+
+    repo = init_repo(tmp_path / "repo")
+    (repo / ".lintmig.yaml").write_text(example["before"])
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "base")
+    git(repo, "checkout", "-q", "-b", "feature")
+    (repo / ".lintmig.yaml").write_text(example["config"])
+    (repo / "db" / "migrations").mkdir(parents=True)
+    (repo / "db" / "migrations" / "0001_index.sql").write_text("CREATE INDEX ix_a ON orders (a);\n")
+    monkeypatch.chdir(repo)
+    monkeypatch.setenv("CI", "true")
+    for name in ("LINTMIG_BASE", "GITHUB_EVENT_PATH", "GITHUB_BASE_REF", "CI_MERGE_REQUEST_DIFF_BASE_SHA",
+                 "CI_MERGE_REQUEST_IID", "CI_MERGE_REQUEST_DESCRIPTION", "LINTMIG_PR_BODY"):
+        monkeypatch.delenv(name, raising=False)
+    import contextlib
+    import io
+    import json
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["check", "--no-cache", "--format", "json"]) in (0, 1)
+    return {f["code"] for f in json.loads(out.getvalue())["findings"]}
+
+
+def _codes(tmp_path, example, monkeypatch=None):
+    if "config" in example:
+        return _config_codes(tmp_path, example, monkeypatch)
     options = {"dialect": example.get("dialect", "postgres"), **(example.get("options") or {})}
     if "before" in example:  # the file as the base has it: lint the change in a real repository
         return {f.code for f in lint_in_repo(tmp_path, example["before"], example["sql"], **options).findings}
@@ -67,13 +98,14 @@ def _codes(tmp_path, example):
 
 
 @pytest.mark.parametrize("code,example", list(_examples("bad")))
-def test_bad_example_fires(tmp_path, code, example):
-    assert code in _codes(tmp_path, example)
+def test_bad_example_fires(tmp_path, code, example, monkeypatch):
+    assert code in _codes(tmp_path, example, monkeypatch)
 
 
 @pytest.mark.parametrize("code,example", list(_examples("good")))
-def test_good_example_does_not_fire(tmp_path, code, example):
-    assert code not in _codes(tmp_path, example)
+def test_good_example_does_not_fire(tmp_path, code, example, monkeypatch):
+    codes = _codes(tmp_path, example, monkeypatch)
+    assert code not in codes and "LM001" not in codes
 
 
 def test_compiled_catalog_is_fresh():
