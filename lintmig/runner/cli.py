@@ -40,7 +40,8 @@ def run(args) -> int:
     try:
         runner = Runner(args.db, args.folder, lock_timeout=args.lock_timeout,
                         statement_timeout=args.statement_timeout,
-                        idle_in_transaction_timeout=args.idle_timeout, lease=args.lease)
+                        idle_in_transaction_timeout=args.idle_timeout, lease=args.lease,
+                        create=not args.worker)  # a worker only finishes work in a database that exists
         if args.worker:
             runner.work(wait=True)
         else:

@@ -27,7 +27,9 @@ class Timeouts:
     lease: float = 30.0
 
 
-def open_database(url: str, timeouts: Timeouts = Timeouts()) -> "Database":
+def open_database(url: str, timeouts: Timeouts = Timeouts(), create: bool = True) -> "Database":
+    """The database a URL names; with create=False a SQLite file that does not exist is an
+    error (exit 2) instead of a new empty database."""
     parts = urlsplit(url)
     scheme = parts.scheme.split("+")[0]
     if scheme == "sqlite":
@@ -36,7 +38,7 @@ def open_database(url: str, timeouts: Timeouts = Timeouts()) -> "Database":
         path = path[3:] if path.startswith("///") else path.lstrip("/") if path.startswith("//") else path
         if not path:
             raise RunnerError(f"{url}: no database file in the URL (sqlite:///app.db)", 2)
-        return SqliteDatabase(path, timeouts)
+        return SqliteDatabase(path, timeouts, create)
     if scheme in ("postgres", "postgresql"):
         return PostgresDatabase(url.replace(parts.scheme + "://", "postgresql://", 1), timeouts)
     raise RunnerError(f"{url}: unsupported database URL (use sqlite:///FILE or postgresql://...)", 2)
@@ -98,12 +100,14 @@ class Connection:
 class SqliteDatabase(Database):
     dialect = "sqlite"
 
-    def __init__(self, path: str, timeouts: Timeouts):
+    def __init__(self, path: str, timeouts: Timeouts, create: bool = True):
         super().__init__(timeouts)
         self.path = path
         folder = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(folder):
             raise RunnerError(f"sqlite:///{path}: folder {folder} does not exist", 2)
+        if not create and not os.path.isfile(path):
+            raise RunnerError(f"sqlite:///{path}: no such database file (nothing was created)", 2)
 
     def connect(self, purpose: str = "") -> "SqliteConnection":
         # Writers take turns: a busy timeout makes a second process wait instead of failing.

@@ -40,9 +40,9 @@ class Report:
 class Runner:
     def __init__(self, url: str, folder: str, *, lock_timeout: float = 3.0, statement_timeout: float = 30.0,
                  idle_in_transaction_timeout: float = 10.0, lease: float = 30.0, max_failures: int = 3,
-                 poll: float = 0.2, sqlite_wal: bool = True):
+                 poll: float = 0.2, sqlite_wal: bool = True, create: bool = True):
         self.timeouts = Timeouts(lock_timeout, statement_timeout, idle_in_transaction_timeout, lease)
-        self.db = open_database(url, self.timeouts)
+        self.db = open_database(url, self.timeouts, create)
         self.folder = folder
         self.max_failures = max_failures
         self.sqlite_wal = sqlite_wal
@@ -266,7 +266,7 @@ def _check_unchanged(migration: MigrationFile, row: ledger.Row) -> None:
 def status(url: str, folder: Optional[str] = None) -> list[dict]:
     """Per migration: schema applied (when), work state and progress; with a folder, also the
     migrations not applied yet and the files changed since."""
-    db = open_database(url)
+    db = open_database(url, create=False)
     conn = db.connect("status")
     try:
         rows = ledger.rows(conn)
