@@ -126,10 +126,15 @@ class Evaluator:
 
     def string(self, node: cst.BaseString, env: dict[str, Any]) -> Any:
         if isinstance(node, cst.ConcatenatedString):
-            left, right = self.string(node.left, env), self.string(node.right, env)
-            if isinstance(left, Text) and isinstance(right, Text):
-                return left + right
-            return UNKNOWN
+            parts: list = []
+            while isinstance(node, cst.ConcatenatedString):  # `'a' 'b' 'c'` nests to the left
+                parts.append(node.right)
+                node = node.left
+            parts.append(node)
+            texts = [self.string(part, env) for part in reversed(parts)]
+            if not all(isinstance(t, Text) for t in texts):
+                return UNKNOWN
+            return Text([piece for t in texts for piece in t.pieces], any(t.dynamic for t in texts))
         if isinstance(node, cst.SimpleString):
             if "b" in node.prefix.lower():
                 return UNKNOWN
@@ -148,7 +153,9 @@ class Evaluator:
             if isinstance(part, cst.FormattedStringText):
                 text.pieces.append((part.value.replace("{{", "{").replace("}}", "}"), self.position(part)))
             else:
-                text = text + self.as_text(part.expression, env)
+                value = self.as_text(part.expression, env)
+                text.pieces.extend(value.pieces)
+                text.dynamic = text.dynamic or value.dynamic
         return text
 
     def as_text(self, node: cst.BaseExpression, env: dict[str, Any]) -> Text:

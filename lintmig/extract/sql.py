@@ -117,7 +117,11 @@ def read_sql(text: str, dialect: str, locate: Locate, *, lint_down: bool = False
         body = text[c.start:c.end]
         (sl, _), (el, _) = locate(c.start), locate(max(c.start, c.end - 1))
         out.comments.append(Comment(sl, el, body))
-        marker = body.lstrip("-#/* ").lower()
+        marker = body[:64].lstrip("-#/* ").lower()  # tool directives stand at the start
+        if not marker.startswith(("+goose", "migrate:", "morph:")):
+            continue
+        if marker.startswith("migrate:up"):
+            marker = body.lstrip("-#/* ").lower()
         if marker.startswith(("+goose up", "migrate:up")):
             sections.append((c.start, True))
         elif marker.startswith(("+goose down", "migrate:down")):
