@@ -6,7 +6,13 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT, git, init_repo
+
+# Real databases (or a hook environment built from the package index): `pytest -m "not slow"` skips them.
+pytestmark = pytest.mark.slow
+
 
 UNSAFE = "CREATE INDEX ix_orders_a ON orders (a);\n"
 

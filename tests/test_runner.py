@@ -11,6 +11,9 @@ from conftest import ROOT, seed_items, sql, write_migrations
 
 from lintmig.runner import Runner, RunnerError, status
 
+# Real databases (or a hook environment built from the package index): `pytest -m "not slow"` skips them.
+pytestmark = pytest.mark.slow
+
 DOMAIN_MIGRATIONS = {
     "0001_users.sql": """\
         -- a comment mentioning CONCURRENTLY and VACUUM is not a statement

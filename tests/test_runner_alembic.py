@@ -4,14 +4,20 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from conftest import seed_items, sql, write_migrations
 from test_runner import index_is_valid
+
+# Real databases (or a hook environment built from the package index): `pytest -m "not slow"` skips them.
+pytestmark = pytest.mark.slow
 
 ENV_PY = """\
 from alembic import context
 from sqlalchemy import create_engine
 
 from lintmig.alembic import configure
+
 
 engine = create_engine(context.config.get_main_option("sqlalchemy.url"))
 with engine.connect() as connection:

@@ -17,6 +17,9 @@ from test_runner import index_is_valid, ledger
 
 from lintmig.runner import Runner, RunnerError, status
 
+# Real databases (or a hook environment built from the package index): `pytest -m "not slow"` skips them.
+pytestmark = pytest.mark.slow
+
 ROWS = 200_000
 # Marks let a test stop the runner at a precise point: the file appears, and when the
 # mark is LINTMIG_TEST_STOP_AT the process sleeps there until it is killed.

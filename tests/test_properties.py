@@ -1,0 +1,94 @@
+"""Property tests: generated and mutated migrations (SQL, Alembic, Django) through the whole
+`lintmig check` pipeline. Whatever the bytes, no exception escapes, the exit code is 0, 1 or
+2, and every file handed over is accounted for in `files_scanned`."""
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import FIXTURES
+from lintmig.cli import main
+
+SEEDS = {
+    "sql": sorted((FIXTURES / "sql" / "postgres").glob("*.sql")),
+    "alembic": sorted((FIXTURES / "alembic" / "postgres").glob("*.py")),
+    "django": sorted((FIXTURES / "django" / "shop" / "migrations").glob("0*.py")),
+}
+# Pieces that mean something to a lexer or a front end: quotes, dollar quotes, comments,
+# brackets, statement ends, templates, format fields, opt-outs, odd characters.
+PIECES = ["'", '"', "`", "$$", "$a$", "/*", "*/", "--", "#", ";", "(", ")", "[", "]", "{", "}", "{{", "}}",
+          "{%", "%}", "%s", "%(x)s", "\\", "\n", "\r\n", "\t", " ", "BEGIN", "END", "COMMIT", "DO $$", "CONCURRENTLY",
+          "PREFLIGHT: async=true reason=\"", "migration-unsafe-ack:", "op.execute(", "f'", "lambda:", "é", "\u2028",
+          "\x00", "\ufeff", "CREATE INDEX ix ON t (a)", "UPDATE t SET a = 1", "def upgrade():\n    ", "atomic = False"]
+
+
+@st.composite
+def mutated(draw, host: str) -> bytes:
+    text = draw(st.sampled_from(SEEDS[host])).read_text()
+    for _ in range(draw(st.integers(0, 6))):
+        at = draw(st.integers(0, len(text)))
+        action = draw(st.sampled_from(["insert", "delete", "repeat"]))
+        if action == "insert":
+            text = text[:at] + draw(st.sampled_from(PIECES)) * draw(st.integers(1, 40)) + text[at:]
+        elif action == "delete":
+            text = text[:at] + text[at + draw(st.integers(1, 200)):]
+        else:
+            chunk = text[at:at + draw(st.integers(1, 80))]
+            text = text[:at] + chunk * draw(st.integers(2, 30)) + text[at:]
+    data = text.encode("utf-8", "surrogatepass")
+    if draw(st.booleans()) and data:  # sometimes bytes that are not UTF-8 at all
+        at = draw(st.integers(0, len(data) - 1))
+        data = data[:at] + draw(st.binary(min_size=1, max_size=8)) + data[at:]
+    return data
+
+
+def _check(files: dict[str, bytes], *extra: str) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        paths = []
+        for name, data in files.items():
+            path = Path(folder) / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            paths.append(str(path))
+        out, err = io.StringIO(), io.StringIO()
+        with redirect_stdout(out), redirect_stderr(err):
+            code = main(["check", "--no-cache", "--format", "json", *extra, *paths])
+        assert code in (0, 1, 2), err.getvalue()
+        assert "Traceback" not in err.getvalue()
+        if code in (0, 1):
+            report = json.loads(out.getvalue())
+            assert report["files_scanned"] + report.get("files_skipped", 0) == len(files)
+
+
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(data=mutated("sql"), dialect=st.sampled_from(["postgres", "sqlite", "mysql"]))
+def test_mutated_sql(data, dialect):
+    _check({"0001_m.sql": data, "0002_ok.sql": b"CREATE INDEX ix ON t (a);\n"}, "--dialect", dialect)
+
+
+@SETTINGS
+@given(data=mutated("alembic"))
+def test_mutated_alembic_revisions(data):
+    _check({"versions/a1_m.py": data})
+
+
+@SETTINGS
+@given(first=mutated("django"), second=mutated("django"))
+def test_mutated_django_migrations(first, second):
+    _check({"shop/migrations/0001_a.py": first, "shop/migrations/0002_b.py": second})
+
+
+@SETTINGS
+@given(text=st.text(max_size=400))
+def test_arbitrary_text_as_every_host(text):
+    data = text.encode("utf-8", "surrogatepass")
+    _check({"0001_any.sql": data, "0002_any.py": data, "migrations/0003_any.py": data})
