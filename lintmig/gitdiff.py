@@ -72,6 +72,12 @@ def _resolve(repo, ref: str) -> Optional[str]:
     return found.strip() or None
 
 
+def _dig(data, *keys: str) -> Optional[str]:
+    for key in keys:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data if isinstance(data, str) else None
+
+
 def base_ref(repo, explicit: Optional[str]) -> tuple[str, str]:
     """(the sha, how it was chosen) of the base the change is measured from."""
     candidates: list[tuple[str, str]] = []
@@ -85,11 +91,11 @@ def base_ref(repo, explicit: Optional[str]) -> tuple[str, str]:
             try:
                 with open(event, encoding="utf-8") as fh:
                     data = json.load(fh)
-                sha = (data.get("pull_request") or {}).get("base", {}).get("sha")
+                sha = _dig(data, "pull_request", "base", "sha")
                 if sha:
                     candidates.append((sha, "the GitHub event's pull_request.base.sha"))
-                elif (data.get("merge_group") or {}).get("base_sha"):
-                    candidates.append((data["merge_group"]["base_sha"], "the GitHub event's merge_group.base_sha"))
+                elif _dig(data, "merge_group", "base_sha"):
+                    candidates.append((_dig(data, "merge_group", "base_sha"), "the GitHub event's merge_group.base_sha"))
             except (OSError, ValueError):
                 pass
         if os.environ.get("GITHUB_BASE_REF"):

@@ -114,10 +114,11 @@ def from_environment(pr_body: Optional[str]) -> Optional[PullRequest]:
                 data = json.load(fh)
         except (OSError, ValueError):
             data = {}
-        pull = data.get("pull_request") or {}
-        if pull:
-            labels = [label.get("name", "") for label in pull.get("labels") or []]
-            return PullRequest(pull.get("body") or "", labels)
+        pull = data.get("pull_request") if isinstance(data, dict) else None
+        if isinstance(pull, dict) and pull:
+            labels = [str(label.get("name", "")) for label in pull.get("labels") or [] if isinstance(label, dict)]
+            body = pull.get("body")
+            return PullRequest(body if isinstance(body, str) else "", labels)
     if "CI_MERGE_REQUEST_IID" in os.environ or "CI_MERGE_REQUEST_DESCRIPTION" in os.environ:
         labels = [x.strip() for x in os.environ.get("CI_MERGE_REQUEST_LABELS", "").split(",") if x.strip()]
         truncated = os.environ.get("CI_MERGE_REQUEST_DESCRIPTION_IS_TRUNCATED", "").lower() == "true"
