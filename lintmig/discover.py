@@ -113,14 +113,16 @@ def _walk(folder: str, config: Config, out: Selection) -> None:
                 out.files.append(Source(full, folder))
 
 
-def _named_file(path: str, root: str, config: Config, out: Selection) -> None:
+def _named_file(path: str, root: str, config: Config, out: Selection) -> bool:
+    """A file handed over by name (or by the change): read, or skipped and counted."""
     kind = language(path)
     if kind is None or (kind == "sql" and is_down_file(path) and not config.lint_downgrade):
         out.skipped.append(path)
-        return
+        return False
     if kind == "embedded":
         _require_embedded(path)
     out.files.append(Source(path, root))
+    return True
 
 
 def _finish(out: Selection, config: Config, base: Optional[str] = None) -> Selection:
@@ -167,14 +169,8 @@ def changed_files(config: Config, base, staged: bool, named_paths: list[str]) ->
         if config.matches(config.exclude, path, root):
             continue
         rel = os.path.relpath(path)
-        kind = language(path)
-        if kind == "embedded" and not (embedded or path in named):
+        if language(path) == "embedded" and not (embedded or path in named):
             continue  # code beside the migrations, not configured as holding any
-        if kind is None or (kind == "sql" and is_down_file(path) and not config.lint_downgrade):
-            out.skipped.append(rel)
-            continue
-        if kind == "embedded":
-            _require_embedded(rel)
-        out.files.append(Source(rel, root))
-        by_path[rel] = change
+        if _named_file(rel, root, config, out):
+            by_path[rel] = change
     return _finish(out, config, root), by_path
