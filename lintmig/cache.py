@@ -3,8 +3,8 @@
 The cache lives in the user's cache directory (`$XDG_CACHE_HOME/lintmig`, else
 `~/.cache/lintmig`), or in the folder `cache:` / `--cache-dir` names, never inside the
 repository being linted: a folder there could be committed by the change under review.
-Entries are JSON (data only: nothing in them can build objects or run code), one shard per
-folder of migrations. An entry's key covers the file's bytes, whatever else its extraction
+Entries are JSON (data only: nothing in them can build objects or run code), one file per
+entry, named by its key. An entry's key covers the file's bytes, whatever else its extraction
 read, the settings extraction depends on and a fingerprint of lintmig's own code and
 parsers, so an edited front end never serves stale results. A damaged, foreign or
 unreadable entry is a miss; any cache failure means a cold run, never an error.
@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Optional
 
@@ -22,8 +21,7 @@ from .config import UsageError
 from .model import Comment, Migration, Operation, Span
 
 FORMAT = 2
-_PARSERS = ("sqlglot", "sqlglotc", "libcst", "tree-sitter", "tree-sitter-go", "tree-sitter-typescript",
-            "tree-sitter-javascript", "tree-sitter-rust")
+_PARSERS = ("sqlglot", "libcst", "tree_sitter")  # module names, and the prefixes of their dist-info folders
 
 
 def default_folder() -> Path:
@@ -32,20 +30,32 @@ def default_folder() -> Path:
 
 
 def code_fingerprint() -> str:
-    """lintmig's own source and the parsers' versions: a change to either is a new cache."""
-    import importlib.metadata
+    """lintmig's own source files and the installed parsers' versions: editing a front end,
+    upgrading lintmig or a parser starts a new cache. Cheap (file sizes and times, and the
+    names of the parsers' dist-info folders), since a warm run pays it every time."""
+    import importlib.util
 
-    digest = hashlib.blake2b(digest_size=16)
+    from . import __version__
+
+    digest = hashlib.blake2b(__version__.encode(), digest_size=16)
     package = Path(__file__).resolve().parent
     for path in sorted(package.rglob("*.py")):
-        digest.update(str(path.relative_to(package)).encode() + b"\0")
-        digest.update(path.read_bytes())
-    for name in _PARSERS:
+        info = path.stat()
+        digest.update(f"{path.relative_to(package)}\0{info.st_size}\0{info.st_mtime_ns}\0".encode())
+    sites = set()
+    for module in _PARSERS:
         try:
-            version = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            version = "-"
-        digest.update(f"{name}={version}\0".encode())
+            spec = importlib.util.find_spec(module)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is not None and spec.origin:
+            sites.add(os.path.dirname(os.path.dirname(spec.origin)))
+    for site in sorted(sites):
+        try:
+            names = sorted(n for n in os.listdir(site) if n.endswith(".dist-info") and n.lower().startswith(_PARSERS))
+        except OSError:
+            names = []
+        digest.update("\0".join(names).encode())
     return digest.hexdigest()
 
 
@@ -67,9 +77,10 @@ def _tuples(obj: dict) -> Any:
 
 
 def _span(value: Any) -> Span:
-    if not (isinstance(value, list) and len(value) == 4 and all(type(v) is int for v in value)):
+    line, column, end_line, end_column = value
+    if type(line) is not int or type(column) is not int or type(end_line) is not int or type(end_column) is not int:
         raise ValueError("bad span")
-    return Span(*value)
+    return Span(line, column, end_line, end_column)
 
 
 def _optional_str(value: Any) -> Optional[str]:
@@ -115,59 +126,49 @@ def migration_from_data(path: str, data: Any) -> Migration:
 
 
 class ExtractCache:
+    """One JSON file per entry, named by its key: a run reads only the entries of the files
+    it lints, and concurrent runs never rewrite each other's entries."""
+
     def __init__(self, folder: Path, extraction_key: str):
-        self.folder = folder
-        self.prefix = f"extract-v{FORMAT}-{extraction_key}-"
+        self.folder = folder / f"extract-v{FORMAT}"
         self.salt = (code_fingerprint() + extraction_key).encode()
-        self.shards: dict[str, dict[str, Any]] = {}
-        self.dirty: set[str] = set()
+        self.pending: dict[str, dict] = {}
 
     def key(self, data: bytes) -> str:
-        return hashlib.blake2b(self.salt + b"\0" + data, digest_size=16).hexdigest()
+        return hashlib.blake2b(self.salt + b"\0" + data, digest_size=20).hexdigest()
 
-    def _shard(self, path: str) -> tuple[str, dict[str, Any]]:
-        directory = os.path.dirname(os.path.abspath(path))
-        if directory not in self.shards:
-            shard: Any = {}
-            try:
-                with open(self._file(directory), encoding="utf-8") as fh:
-                    shard = json.load(fh, object_hook=_tuples)
-            except (OSError, ValueError, RecursionError):
-                pass
-            self.shards[directory] = shard if isinstance(shard, dict) else {}
-        return directory, self.shards[directory]
-
-    def _file(self, directory: str) -> Path:
-        name = hashlib.blake2b(directory.encode("utf-8", "surrogateescape"), digest_size=8).hexdigest()
-        return self.folder / f"{self.prefix}{name}.json"
+    def _file(self, key: str) -> Path:
+        return self.folder / key[:2] / f"{key}.json"
 
     def get(self, path: str, key: str) -> Optional[Migration]:
-        _, shard = self._shard(path)
-        entry = shard.get(os.path.basename(path))
-        if not isinstance(entry, list) or len(entry) != 2 or entry[0] != key:
-            return None
         try:
-            return migration_from_data(path, entry[1])
-        except (ValueError, TypeError, KeyError):
+            with open(self._file(key), encoding="utf-8") as fh:
+                entry = json.load(fh, object_hook=_tuples)
+            if not isinstance(entry, dict) or entry.get("key") != key:
+                return None
+            return migration_from_data(path, entry["migration"])
+        except (OSError, ValueError, TypeError, KeyError, RecursionError):
             return None
 
     def put(self, path: str, key: str, migration: Migration) -> None:
-        directory, shard = self._shard(path)
-        shard[os.path.basename(path)] = [key, migration_to_data(migration)]
-        self.dirty.add(directory)
+        self.pending[key] = {"key": key, "migration": migration_to_data(migration)}
 
     def save(self) -> None:
-        if not self.dirty:
+        if not self.pending:
             return
+        import tempfile
+
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            for directory in self.dirty:
-                fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+            for key, entry in self.pending.items():
+                target = self._file(key)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
                 with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump(self.shards[directory], fh, separators=(",", ":"), default=_encode)
-                os.replace(tmp, self._file(directory))
+                    json.dump(entry, fh, separators=(",", ":"))
+                os.replace(tmp, target)
         except (OSError, ValueError, TypeError):
             pass
+        self.pending.clear()
 
 
 def work_tree_of(path: Path) -> Optional[Path]:

@@ -118,9 +118,10 @@ def extract_all(files: list[Source], config: Config) -> list[Migration]:
     context = _ContextKeys(config.max_file_size)
     results: dict[str, Migration] = {}
     todo: list[tuple[str, bytes, str]] = []
+    folders: dict[str, str] = {}
     for src in files:
         path = src.path
-        data = read_source(path, src.root, config.max_file_size)
+        data = read_source(path, src.root, config.max_file_size, folders)
         if isinstance(data, str):
             results[path] = unreadable(path, config.dialect, data)
             continue

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import stat
 from dataclasses import dataclass
-from typing import Union
+from typing import Optional, Union
 
 # Python and Go/TS/JS/Rust files become syntax trees of about 150 bytes per byte of source:
 # they get a smaller share of the limit than SQL, which is read statement by statement.
@@ -40,8 +40,19 @@ def work_tree_root(path: str) -> str:
         here = parent
 
 
-def inside(path: str, root: str) -> bool:
-    real, top = os.path.realpath(path), os.path.realpath(root)
+def inside(path: str, root: str, folders: Optional[dict[str, str]] = None) -> bool:
+    """Whether `path`, with every symbolic link resolved, stays inside `root`. `folders`
+    memoises resolved folders over one run (most files share a few)."""
+    folders = {} if folders is None else folders
+
+    def resolved(folder: str) -> str:
+        if folder not in folders:
+            folders[folder] = os.path.realpath(folder)
+        return folders[folder]
+
+    head, name = os.path.split(os.path.abspath(path))
+    real = os.path.realpath(path) if os.path.islink(path) else os.path.join(resolved(head), name)
+    top = resolved(os.path.abspath(root))
     return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
 
 
@@ -49,10 +60,10 @@ def limit_for(path: str, max_bytes: int) -> int:
     return max_bytes // CODE_SHARE if path.endswith(CODE_SUFFIXES) else max_bytes
 
 
-def read_source(path: str, root: str, max_bytes: int) -> Union[bytes, str]:
+def read_source(path: str, root: str, max_bytes: int, folders: Optional[dict[str, str]] = None) -> Union[bytes, str]:
     """The file's bytes, or why it is not read."""
     limit = limit_for(path, max_bytes)
-    if not inside(path, root):
+    if not inside(path, root, folders):
         return f"not read: a symbolic link that leads outside {root}"
     try:
         fd = os.open(os.path.realpath(path), os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))

@@ -135,7 +135,7 @@ def test_cache_gives_the_same_findings(migrations, tmp_path, monkeypatch, capsys
     monkeypatch.chdir(tmp_path)
     cold = run(["check", "--format", "json", str(migrations)], capsys)[1]
     cache = Path(os.environ["XDG_CACHE_HOME"]) / "lintmig"
-    assert list(cache.glob("extract-*.json")) and not (tmp_path / ".lintmig_cache").exists()
+    assert list(cache.rglob("*.json")) and not (tmp_path / ".lintmig_cache").exists()
     warm = run(["check", "--format", "json", str(migrations)], capsys)[1]
     assert json.loads(cold) == json.loads(warm)
     (migrations / "0001_good.sql").write_text(BAD)  # content change: re-read

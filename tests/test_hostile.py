@@ -88,13 +88,13 @@ def test_a_poisoned_or_damaged_cache_entry_is_a_miss(repo, capsys, tmp_path):
     (repo / "db" / "migrations" / "0002_index.sql").write_text(UNSAFE)
     argv = ("--cache-dir", str(folder), "db/migrations/0002_index.sql")
     cold = run(capsys, *argv)[1]
-    shards = list(folder.glob("extract-*.json"))
-    assert shards
-    for poison in ('{"0002_index.sql": ["x", {"operations": []}]}', "not json", "[1, 2]", '{"a": ' * 5000,
-                   json.dumps({"0002_index.sql": [json.loads(shards[0].read_text())["0002_index.sql"][0],
-                                                  {"operations": [["create_index", 7, [1], {}, "x", 0, 0, 0, 0]]}]})):
-        for shard in shards:
-            shard.write_text(poison)
+    entries = list(folder.rglob("*.json"))
+    assert len(entries) == 1
+    key = json.loads(entries[0].read_text())["key"]
+    for poison in ('{"key": "x", "migration": {"operations": []}}', "not json", "[1, 2]", '{"a": ' * 5000,
+                   json.dumps({"key": key, "migration": {"operations": [["create_index", 7, [1], {}, "x", 0, 0, 0, 0]]}}),
+                   json.dumps({"key": key, "migration": None})):
+        entries[0].write_text(poison)
         assert run(capsys, *argv)[1] == cold
 
 
@@ -108,7 +108,7 @@ def test_an_edited_front_end_never_serves_stale_results(monkeypatch, tmp_path):
     (fake / "extract" / "sql.py").write_text("y = 1\n")
     monkeypatch.setattr(cache, "__file__", str(fake / "cache.py"))
     first = cache.code_fingerprint()
-    (fake / "extract" / "sql.py").write_text("y = 2\n")
+    (fake / "extract" / "sql.py").write_text("y = 22\n")
     assert cache.code_fingerprint() != first != before
 
 
