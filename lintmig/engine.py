@@ -224,24 +224,26 @@ def check_all(migrations: list[Migration], config: Config) -> list[Finding]:
 
 def _check_migration(mig: Migration, facts, by_kind: dict, strict_rule, config: Config, checks: dict) -> list[Finding]:
     findings: list[Finding] = []
+    index = {id(op): i for i, op in enumerate(mig.operations)}
     for op in mig.operations:
         for rule, fn in by_kind.get(op.kind, ()):
             if mig.dialect in rule.dialects:
                 for hit in fn(op, facts):
-                    findings.append(_finding(rule, hit, mig, config.rules))
+                    findings.append(_finding(rule, hit, mig, config.rules, index))
                     if rule.klass == "scale":  # LM118 asks for a scale decision no other rule asked for
                         facts.flagged.add(id(hit.op))
     if strict_rule is not None and config.mode == "strict":
         fn = checks[strict_rule.code]
         for op in mig.operations:
             if op.kind in strict_rule.applies_to:
-                findings.extend(_finding(strict_rule, hit, mig, config.rules) for hit in fn(op, facts))
+                findings.extend(_finding(strict_rule, hit, mig, config.rules, index) for hit in fn(op, facts))
     return findings
 
 
-def _finding(rule: catalog.Rule, hit, mig: Migration, severity: dict) -> Finding:
+def _finding(rule: catalog.Rule, hit, mig: Migration, severity: dict, index: dict[int, int]) -> Finding:
     op = hit.op
     return Finding(
         code=rule.code, name=rule.name, severity=severity.get(rule.code, rule.severity), path=mig.path, span=op.span,
         message=hit.message, help=rule.use_instead, table=hit.table or op.table, anchor=op.anchor,
+        op=index.get(id(op)),
     )

@@ -110,6 +110,10 @@ class Finding:
     table: Optional[str] = None
     anchor: int = 0
     suppressed: Optional[Suppression] = None
+    # The operation judged: its index in its migration's operations (None: a finding about
+    # an opt-out, the configuration or the pull request). Opt-outs match on it, never on
+    # positions, which helper calls share.
+    op: Optional[int] = None
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -102,12 +102,12 @@ def apply(findings: list[Finding], migrations: list[Migration], config: Config,
     if not (any(optouts.values()) or pr_lines or config.safe_calls or runner_calls or config.per_file_ignores
             or (pr and pr.truncated)):
         return _merge(findings, extra, config)
-    op_index = {m.path: _op_lines(m) for m in migrations if optouts[m.path]}
     for f in findings:
         if f.code in UNSILENCEABLE or f.suppressed is not None:
             continue
         mig = by_path.get(f.path)
-        lines = op_index.get(f.path, {}).get((f.span.line, f.span.column), {f.span.line, f.anchor})
+        op = mig.operations[f.op] if mig is not None and f.op is not None else None
+        lines = _op_lines(op) if op is not None else {f.span.line, f.anchor}
         for opt in optouts.get(f.path, []):
             if _silences(opt, f, lines, scale):
                 opt.used = True
@@ -122,8 +122,8 @@ def apply(findings: list[Finding], migrations: list[Migration], config: Config,
                     line.used = True
                     f.suppressed = Suppression("pr-scale", line.reason)
                     break
-        if f.suppressed is None and mig is not None:
-            _safe_call(f, mig, config, scale)
+        if f.suppressed is None and op is not None:
+            _safe_call(f, op, config, scale)
         if f.suppressed is None:
             _per_file(f, config)
     for mig in migrations:
@@ -163,14 +163,10 @@ def _meta(code: str, rules, path: str, line: int, message: str) -> Finding:
                    message=message, help=rule.use_instead, anchor=line)
 
 
-def _op_lines(mig: Migration) -> dict[tuple[int, int], set[int]]:
-    """For each operation's start: every line a comment block above may stand over."""
-    out: dict[tuple[int, int], set[int]] = {}
-    for op in mig.operations:
-        lines = out.setdefault((op.span.line, op.span.column), set())
-        lines.update((op.span.line, op.anchor))
-        lines.update(op.args.get("enclosing") or ())
-    return out
+def _op_lines(op) -> set[int]:
+    """Every line a comment block above may stand over to cover an operation: its own, its
+    statement's, and those of the blocks around it (a `with`, an `if`)."""
+    return {op.span.line, op.anchor, *(op.args.get("enclosing") or ())}
 
 
 def _silences(opt: _OptOut, f: Finding, lines: set[int], scale: set[str]) -> bool:
@@ -287,18 +283,15 @@ def apply_labels(optouts: list[_OptOut], config: Config, pr: Optional[PullReques
             opt.label_note = "missing"
 
 
-def _safe_call(f: Finding, mig: Migration, config: Config, scale: set[str]) -> None:
-    for op in mig.operations:
-        if (op.span.line, op.span.column) != (f.span.line, f.span.column):
-            continue
-        if op.safe_call and f.code in scale:  # the runner's and lintmig.alembic's own safe calls
-            f.suppressed = Suppression("safe-runner", f"{op.safe_call} does this safely (lintmig's runner)")
+def _safe_call(f: Finding, op, config: Config, scale: set[str]) -> None:
+    if op.safe_call and f.code in scale:  # the runner's and lintmig.alembic's own safe calls
+        f.suppressed = Suppression("safe-runner", f"{op.safe_call} does this safely (lintmig's runner)")
+        return
+    names = set(op.args.get("calls") or ()) | ({op.safe_call} if op.safe_call else set())
+    for call in config.safe_calls:
+        if call["name"] in names and f.code in (call["rules"] or scale):
+            f.suppressed = Suppression("safe-runner", f"runs inside {call['name']} (safe_calls)")
             return
-        names = set(op.args.get("calls") or ()) | ({op.safe_call} if op.safe_call else set())
-        for call in config.safe_calls:
-            if call["name"] in names and f.code in (call["rules"] or scale):
-                f.suppressed = Suppression("safe-runner", f"runs inside {call['name']} (safe_calls)")
-                return
 
 
 def _per_file(f: Finding, config: Config) -> None:

@@ -72,6 +72,7 @@ class AlembicReader(PythonReader):
         self.header_end = 0
         self._header_open = True
         self.lintmig_helpers: dict[str, str] = {}  # local name -> lintmig.alembic helper
+        self.lintmig_modules: set[str] = {"lintmig.alembic"}  # names bound to the module itself
 
     # The module: imports, constants, helpers, the header.
 
@@ -90,8 +91,10 @@ class AlembicReader(PythonReader):
     def _module_statement(self, stmt: cst.CSTNode) -> None:
         """Learn imports, constants and functions; extend the header while it lasts."""
         header_like = False
-        if isinstance(stmt, cst.FunctionDef):
-            self.functions[stmt.name.value] = stmt
+        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            self._rebind(stmt.name.value)
+            if isinstance(stmt, cst.FunctionDef):
+                self.functions[stmt.name.value] = stmt
         elif isinstance(stmt, cst.SimpleStatementLine):
             header_like = True
             for small in stmt.body:
@@ -103,20 +106,43 @@ class AlembicReader(PythonReader):
             if self.header_end == 0:
                 self.header_end = self.span(stmt).line - 1
 
+    def _rebind(self, name: str) -> None:
+        """A module-level name bound anew (a def, a class, an assignment, another import): it
+        no longer means what an earlier import made it mean."""
+        self.lintmig_helpers.pop(name, None)
+        self.op_names.discard(name)
+        self.functions.pop(name, None)
+        self.lintmig_modules.discard(name)
+
     def _module_small(self, small: cst.CSTNode) -> bool:
         """Read one module-level statement; True when it may stand in the file's header."""
-        if isinstance(small, cst.ImportFrom) and dotted(small.module or cst.Name("")) == "lintmig.alembic":
-            for alias in small.names if not isinstance(small.names, cst.ImportStar) else []:
+        if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+            module = dotted(small.module or cst.Name(""))
+            for alias in small.names:
                 local = alias.asname.name.value if alias.asname else alias.name.value
-                self.lintmig_helpers[local] = alias.name.value
+                self._rebind(local)
+                if module == "lintmig.alembic":
+                    self.lintmig_helpers[local] = alias.name.value
+                elif module == "alembic" and alias.name.value == "op":
+                    self.op_names.add(local)
+                elif module == "lintmig" and alias.name.value == "alembic":
+                    self.lintmig_modules.add(local)
             return True
-        if isinstance(small, cst.ImportFrom) and dotted(small.module or cst.Name("")) == "alembic":
-            for alias in small.names if not isinstance(small.names, cst.ImportStar) else []:
-                if alias.name.value == "op":
-                    self.op_names.add(alias.asname.name.value if alias.asname else "op")
+        if isinstance(small, cst.Import):
+            for alias in small.names:
+                name = dotted(alias.name)
+                if alias.asname is not None:
+                    local = dotted(alias.asname.name)
+                    self._rebind(local)
+                    if name == "lintmig.alembic":
+                        self.lintmig_modules.add(local)
+                else:
+                    self._rebind(name.split(".")[0])
             return True
         if isinstance(small, (cst.Assign, cst.AnnAssign)):
             target = small.targets[0].target if isinstance(small, cst.Assign) else small.target
+            if isinstance(target, cst.Name):
+                self._rebind(target.value)
             if isinstance(target, cst.Name) and small.value is not None:
                 value = self.eval.value(small.value, self.consts)
                 self.consts[target.value] = value.value if isinstance(value, Text) else value
@@ -278,7 +304,9 @@ class AlembicReader(PythonReader):
         name = dotted(call.func)
         head, _, method = name.rpartition(".")
         site = ctx.call_site or self.span(call)
-        helper = self.lintmig_helpers.get(name) or (method if head == "lintmig.alembic" else None)
+        helper = None
+        if name.split(".")[0] not in ctx.env:  # a local variable shadows every module-level name
+            helper = self.lintmig_helpers.get(name) or (method if head in self.lintmig_modules else None)
         if helper in ("backfill", "create_index_concurrently"):
             from .runner import safe_call
 

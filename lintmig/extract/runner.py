@@ -3,8 +3,8 @@ and the safe calls the runner and `lintmig.alembic` offer.
 
 `schema(m)` runs in one transaction with the runner's LOCAL timeouts; each call in
 `data(m)` and `background(m)` is a step with its own transaction (the same timeouts) or, for
-an index build on Postgres, none. `m.execute` SQL is linted like any other SQL. The safe
-calls (`m.backfill`, `m.create_index`, everything in `background(m)`, the Alembic
+the runner's own index build on Postgres, none. `m.execute` SQL is linted like any other
+SQL in a step transaction. The safe calls (`m.backfill`, `m.create_index`, the Alembic
 helpers) become operations marked `safe_call`; suppress.py silences scale findings on them.
 """
 from __future__ import annotations
@@ -80,12 +80,12 @@ class RunnerReader(AlembicReader):
                 if phase == "schema":
                     continue
                 # Each call is a step: its own transaction with the runner's timeouts, committed
-                # with its progress, so a retry never repeats it.
-                op.txn = None if op.kind == "create_index" and op.args.get("concurrently") else \
-                    f"runner-step-{op.span.line}:{op.span.column}"
+                # with its progress, so a retry never repeats it. Only m.create_index builds
+                # outside one; SQL handed to m.execute runs inside the step's transaction,
+                # in background(m) as in data(m): off the boot path, it still blocks writers.
+                own_build = op.kind == "create_index" and op.safe_call and op.args.get("concurrently")
+                op.txn = None if own_build else f"runner-step-{op.span.line}:{op.span.column}"
                 op.deliberate_no_txn = False
-                if phase == "background" and op.safe_call is None:
-                    op.safe_call = "background(m)"
         self._mysql_commits()
         return Migration(path=self.path, host="runner", dialect=self.dialect, operations=self.ops,
                          comments=self.comments, header_end=self.header_end,
