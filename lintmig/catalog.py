@@ -93,6 +93,11 @@ def parse_rule(data: Any, source: str) -> Rule:
     applies = data["applies_to"]
     if not isinstance(applies, list) or not applies or not all(isinstance(k, str) for k in applies):
         raise CatalogError(f"{source}: applies_to must list operation kinds")
+    from .model import KINDS
+
+    unknown_kinds = sorted(set(applies) - KINDS - set(META_KINDS))
+    if unknown_kinds:
+        raise CatalogError(f"{source}: applies_to names unknown operation kinds {unknown_kinds}")
     if not isinstance(dialects, list) or set(dialects) - set(DIALECTS):
         raise CatalogError(f"{source}: dialects must be a subset of {DIALECTS}")
     return Rule(

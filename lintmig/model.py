@@ -10,6 +10,20 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Optional
 
 
+# The closed set of operation kinds front ends produce; a rule's `applies_to` must name
+# kinds from it (checked when the catalog loads), so a misspelt kind is an error, not a
+# silently dead rule.
+KINDS = frozenset({
+    "add_column", "add_constraint", "alter_column_type", "alter_table", "alter_type_add_value",
+    "attach_partition", "batch_alter", "cluster", "create_index", "create_table", "create_trigger", "delete",
+    "detach_partition", "drop_column", "drop_constraint", "drop_default", "drop_index", "drop_not_null",
+    "drop_table", "drop_trigger", "insert_select", "lock_table", "optimize_table", "parse_error",
+    "refresh_materialized_view", "reindex", "rename_column", "rename_table", "reset_setting", "set_default",
+    "set_not_null", "set_setting", "transaction", "truncate", "unanalyzable", "update", "vacuum",
+    "validate_constraint",
+})
+
+
 class Span(NamedTuple):
     """1-based positions; the end column is the statement's last character.
 

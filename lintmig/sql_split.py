@@ -35,6 +35,7 @@ _BLOCK_START = re.compile(
 )
 _COPY_STDIN = re.compile(r"copy\s[^;]*\bfrom\s+stdin\b", re.I)
 _COPY_END = re.compile(r"^\\\.[ \t\r]*$", re.M)
+_EMPTY = re.compile(r"[\s;]*")
 _LOOP_END = re.compile(r"\s+(?:if|loop|while|repeat|for)(?![\w$])", re.I)
 
 
@@ -91,6 +92,10 @@ def split(text: str, dialect: str = "postgres") -> tuple[list[Piece], list[Piece
         pattern = base if delimiter == ";" else re.compile(re.escape(delimiter) + "|" + base.pattern)
 
     while pos < n:
+        if stmt_start < 0 and delimiter == ";" and not goose_block:
+            pos = _EMPTY.match(text, pos).end()  # runs of `;` with no statement: nothing to close
+            if pos >= n:
+                break
         m = pattern.search(text, pos)
         tok_start = n if m is None else m.start()
         gap = text[pos:tok_start]

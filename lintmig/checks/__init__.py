@@ -94,7 +94,7 @@ def at_scale(op: Operation, facts: MigrationFacts, table: Optional[str] = None) 
 def unbounded_reason(op: Operation, facts: MigrationFacts) -> Optional[str]:
     """Why a data change is unbounded (None when it is bounded), as DESIGN.md defines it."""
     args = op.args
-    if args.get("via_runner"):
+    if args.get("batched"):  # the runner's backfill: key-ranged batches, each committed
         return None
     if op.in_loop and args.get("row_by_row"):
         return "it changes rows one at a time in a loop over the whole table, in one transaction"
@@ -128,13 +128,14 @@ def name(op: Operation) -> str:
     return op.table or "<named at run time>"
 
 
-from . import (  # noqa: E402  (registration happens on import)
-    lm001_parse_error, lm005_edited_applied_migration, lm004_unanalyzable_sql, lm101_non_concurrent_index, lm102_sync_index_build,
-    lm103_non_concurrent_index_drop, lm104_table_rewrite_command, lm111_alter_column_type,
-    lm112_add_column_rewrite, lm113_add_column_not_null, lm114_set_not_null,
-    lm115_constraint_not_valid, lm116_add_unique_constraint, lm117_table_rebuild,
-    lm118_strict_unreviewed_change, lm119_validate_in_same_transaction, lm301_unbounded_update,
-    lm302_unbounded_delete, lm303_backfill_with_ddl, lm401_not_in_transaction_block,
-    lm402_missing_lock_timeout, lm403_statement_timeout_blocks_concurrent,
-    lm404_non_idempotent_outside_transaction, lm405_concurrent_index_retry,
-)
+def _register_all() -> None:
+    """Import every rule module of this package: a new rule is its file, found here."""
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.iter_modules(__path__):
+        if module.name.startswith("lm"):
+            importlib.import_module(f"{__name__}.{module.name}")
+
+
+_register_all()

@@ -58,6 +58,11 @@ class Ctx:
     blocks: tuple = ()  # first lines of the enclosing with/if/for/while blocks
 
 
+# SQLAlchemy constructs, by the name they are called with, that read, add rows, or create
+# new objects: nothing an existing table's readers or writers wait for.
+_NEW_ROWS_ONLY = frozenset({"select", "insert", "CreateTable", "CreateSequence", "CreateSchema", "Sequence"})
+
+
 class AlembicReader(PythonReader):
     txn_label = "alembic"
 
@@ -102,9 +107,10 @@ class AlembicReader(PythonReader):
         if self._header_open and header_like:
             self.header_end = self.span(stmt).end_line
         elif self._header_open:
+            # The header runs up to the first statement that is not part of it: comments
+            # after the revision identifiers and before that statement belong to it.
             self._header_open = False
-            if self.header_end == 0:
-                self.header_end = self.span(stmt).line - 1
+            self.header_end = self.span(stmt).line - 1
 
     def _rebind(self, name: str) -> None:
         """A module-level name bound anew (a def, a class, an assignment, another import): it
@@ -236,6 +242,10 @@ class AlembicReader(PythonReader):
         span = ctx.call_site or self.span(stmt)
         op = Operation("batch_alter", table, span, {"recreate": why is not None, "why": why} if why else {},
                        anchor=span.line)
+        # In the migration's transaction like the operations it holds (on PostgreSQL batch
+        # mode recreates nothing): settings made before it stay in force after it.
+        op.txn = None if ctx.autocommit else self.txn_label
+        op.deliberate_no_txn = ctx.autocommit
         self.ops.insert(first, op)
 
     def _if(self, stmt: cst.If, ctx: Ctx) -> None:
@@ -450,9 +460,10 @@ class AlembicReader(PythonReader):
             self._sql(value, ctx, site)
         elif isinstance(value, Call) and self._core(value, ctx, site):
             pass
-        elif isinstance(value, Call) and any(
-                w in value.dotted for w in ("insert", "select", "Create", "Drop", "DDL", "Sequence")):
-            pass  # SQLAlchemy constructs that change no existing rows
+        elif isinstance(value, Call) and value.name == "DDL" and value.args and isinstance(value.args[0], Text):
+            self._sql(value.args[0], ctx, site)  # sa.DDL("..."): SQL text
+        elif isinstance(value, Call) and ({dotted(c.func).rsplit(".", 1)[-1] for c in _chain(value.node)} & _NEW_ROWS_ONLY):
+            pass  # SQLAlchemy constructs that add rows or objects and touch nothing existing
         else:
             self._emit("unanalyzable", None, {"reason": "SQL built from values lintmig cannot resolve"}, ctx, site)
 

@@ -15,7 +15,7 @@ from urllib.parse import unquote
 
 import libcst as cst
 
-from .pytext import Evaluator, Text
+from .pytext import Evaluator, Text, dotted
 from .sql import read_sql
 
 _OPTION = re.compile(r"-c\s*([a-z_]+)\s*=\s*([^\s&'\"]+)")
@@ -28,35 +28,93 @@ class EnvSettings:
     transaction_per_migration: bool = False
 
 
+_EXECUTE = ("execute", "exec_driver_sql")
+# lintmig.alembic.configure(...)'s keyword arguments and defaults: SET LOCAL in every transaction.
+_CONFIGURE = {"lock_timeout": 3.0, "statement_timeout": 30.0,
+              "idle_in_transaction_timeout": 10.0}
+_CONFIGURE_SETTING = {"idle_in_transaction_timeout": "idle_in_transaction_session_timeout"}
+
+
 class _Collector(cst.CSTVisitor):
+    """Reads what env.py does through its syntax: SQL it executes, libpq options it passes,
+    context.configure's flags, and lintmig.alembic.configure. A string that is not handed
+    to any of those is not a setting."""
+
     def __init__(self, dialect: str):
         self.dialect = dialect
         self.found = EnvSettings()
         self.eval = Evaluator(lambda node: None)
+        self.configure_names: set[str] = set()
+        self.modules: set[str] = {"lintmig.alembic"}
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if isinstance(node.names, cst.ImportStar):
+            return
+        module = dotted(node.module) if node.module else ""
+        for alias in node.names:
+            local = alias.asname.name.value if alias.asname else alias.name.value
+            if module == "lintmig.alembic" and alias.name.value == "configure":
+                self.configure_names.add(local)
+            elif module == "lintmig" and alias.name.value == "alembic":
+                self.modules.add(local)
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            if dotted(alias.name) == "lintmig.alembic" and alias.asname is not None:
+                self.modules.add(dotted(alias.asname.name))
 
     def visit_Call(self, node: cst.Call) -> None:
-        for arg in node.args:
-            if arg.keyword is not None and arg.keyword.value == "transaction_per_migration":
-                self.found.transaction_per_migration = self.eval.value(arg.value, {}) is True
+        name = dotted(node.func)
+        head, _, last = name.rpartition(".")
+        kwargs = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
+        if "transaction_per_migration" in kwargs:
+            self.found.transaction_per_migration = self.eval.value(kwargs["transaction_per_migration"], {}) is True
+        if name in self.configure_names or (last == "configure" and head in self.modules):
+            self._lintmig_configure(kwargs)
+        if last in _EXECUTE and node.args:
+            self._sql(self.eval.value(node.args[0].value, {}))
+        if "options" in kwargs:
+            self._options(self.eval.value(kwargs["options"], {}))
+        for arg in node.args:  # a database URL: postgresql://...?options=-c%20lock_timeout%3D3s
+            value = self.eval.value(arg.value, {})
+            if isinstance(value, Text) and "://" in value.value:
+                self._options(value)
 
-    def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        self._text(self.eval.value(node, {}))
+    def visit_DictElement(self, node: cst.DictElement) -> None:
+        if self.eval.value(node.key, {}) == "options" or _text(self.eval.value(node.key, {})) == "options":
+            self._options(self.eval.value(node.value, {}))
 
-    def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> None:
-        self._text(self.eval.value(node, {}))
+    def _lintmig_configure(self, kwargs: dict) -> None:
+        self.found.transaction_per_migration = True
+        if "transaction_per_migration" in kwargs:
+            self.found.transaction_per_migration = self.eval.value(kwargs["transaction_per_migration"], {}) is not False
+        for keyword, default in _CONFIGURE.items():
+            value = self.eval.value(kwargs[keyword], {}) if keyword in kwargs else default
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+                setting = _CONFIGURE_SETTING.get(keyword, keyword)
+                self.found.transaction[setting] = (f"{value:g}s", "local")
 
-    def _text(self, value) -> None:
-        if not isinstance(value, Text):
+    def _options(self, value) -> None:
+        text = _text(value)
+        if text is None:
             return
-        text = value.value
         for name, setting in _OPTION.findall(unquote(text)):
             self.found.session[name.lower()] = (setting, "session")
-        if text.lstrip()[:3].upper() != "SET":
+
+    def _sql(self, value) -> None:
+        text = _text(value)
+        if text is None or text.lstrip()[:3].upper() != "SET":
             return
         for op in read_sql(text, self.dialect, lambda offset: (1, 1)).operations:
             if op.kind == "set_setting" and op.args.get("value") not in (None, "0", "0s"):
                 target = self.found.transaction if op.args.get("scope") == "local" else self.found.session
                 target[op.args["name"]] = (str(op.args["value"]), "local" if target is self.found.transaction else "session")
+
+
+def _text(value):
+    if isinstance(value, Text):
+        return value.value
+    return value if isinstance(value, str) else None
 
 
 def read_env(path: str, dialect: str, max_bytes: int) -> EnvSettings:
