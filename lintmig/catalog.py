@@ -15,7 +15,8 @@ DIALECTS = ("postgres", "sqlite", "mysql")
 CLASSES = ("scale", "correctness")
 SEVERITIES = ("error", "warning")
 REQUIRED = ("code", "name", "class", "severity", "applies_to", "summary", "why", "use_instead", "examples")
-EXAMPLE_KEYS = {"dialect", "options", "before"} | set(HOSTS)  # before: the file at the base (diff mode)
+# before: the file at the base (diff mode); line, table: where a bad example's finding stands
+EXAMPLE_KEYS = {"dialect", "options", "before", "line", "table"} | set(HOSTS)
 META_KINDS = ("opt_out", "config")  # judged outside the checks: opt-outs in suppress.py, config in configdiff.py
 
 

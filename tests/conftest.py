@@ -26,6 +26,7 @@ def make_config(**options) -> Config:
 
 def lint_text(tmp_path: Path, text: str, name: str = "0001_migration.sql", **options):
     path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return lint_paths([str(path)], make_config(**options))
 

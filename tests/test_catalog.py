@@ -56,8 +56,7 @@ def test_schema_rejects_malformed_rules(bad):
 def _examples(verdict):
     for rule in RULES.values():
         for i, example in enumerate(rule.examples.get(verdict) or []):
-            if "sql" in example or "config" in example:
-                yield pytest.param(rule.code, example, id=f"{rule.code}-{verdict}-{i}")
+            yield pytest.param(rule.code, example, id=f"{rule.code}-{verdict}-{i}")
 
 
 def _config_codes(tmp_path, example, monkeypatch):
@@ -85,27 +84,68 @@ def _config_codes(tmp_path, example, monkeypatch):
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         assert main(["check", "--no-cache", "--format", "json"]) in (0, 1)
-    return {f["code"] for f in json.loads(out.getvalue())["findings"]}
+    return [(f["code"], f["line"], f["table"]) for f in json.loads(out.getvalue())["findings"]]
 
 
-def _codes(tmp_path, example, monkeypatch=None):
+ALEMBIC_HEAD = 'from alembic import op\nimport sqlalchemy as sa\n\nrevision = "e1"\ndown_revision = None\n\n\ndef upgrade():\n'
+DJANGO_HEAD = ("from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+               "    dependencies = [('shop', '0001_initial')]\n    operations = [\n")
+DJANGO_INITIAL = ("from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+                  "    initial = True\n    operations = [migrations.CreateModel('Order', fields=[\n"
+                  "        ('id', models.BigAutoField(primary_key=True)), ('total', models.IntegerField()),\n"
+                  "        ('note', models.CharField(max_length=20, null=True))])]\n")
+# How each host's example text becomes a file: (file name, text before it, indentation).
+WRAP = {
+    "sql": ("0001_example.sql", "", ""),
+    "alembic": ("versions/e1_example.py", ALEMBIC_HEAD, "    "),
+    "django": ("shop/migrations/0002_example.py", DJANGO_HEAD, "        "),
+    "runner": ("0001_example.py", "", ""),
+    "go": ("db.go", "", ""),
+    "ts": ("db.ts", "", ""),
+    "rust": ("db.rs", "", ""),
+}
+
+
+def _findings(tmp_path, example, monkeypatch=None):
+    """(code, line within the example, table) of every finding an example gives."""
     if "config" in example:
         return _config_codes(tmp_path, example, monkeypatch)
+    host = next(h for h in catalog.HOSTS if h in example)
     options = {"dialect": example.get("dialect", "postgres"), **(example.get("options") or {})}
+    if host in ("go", "ts", "rust"):
+        options.setdefault("embedded", ["**/*.go", "**/*.ts", "**/*.rs"])
+    name, head, indent = WRAP[host]
+    body = "".join(indent + line if line.strip() else line for line in example[host].splitlines(keepends=True))
+    text = head + body + ("\n    ]\n" if host == "django" else "") + ("" if body.endswith("\n") else "\n")
+    offset = head.count("\n")
+    if host == "django":
+        (tmp_path / "shop" / "migrations").mkdir(parents=True, exist_ok=True)
+        (tmp_path / "shop" / "migrations" / "0001_initial.py").write_text(DJANGO_INITIAL)
     if "before" in example:  # the file as the base has it: lint the change in a real repository
-        return {f.code for f in lint_in_repo(tmp_path, example["before"], example["sql"], **options).findings}
-    return {f.code for f in lint_text(tmp_path, example["sql"], **options).findings}
+        found = lint_in_repo(tmp_path, example["before"], text, name="db/migrations/" + name, **options).findings
+    else:
+        found = lint_text(tmp_path, text, name=name, **options).findings
+    return [(f.code, f.span.line - offset, f.table) for f in found]
 
 
 @pytest.mark.parametrize("code,example", list(_examples("bad")))
 def test_bad_example_fires(tmp_path, code, example, monkeypatch):
-    assert code in _codes(tmp_path, example, monkeypatch)
+    found = [f for f in _findings(tmp_path, example, monkeypatch) if f[0] == code]
+    assert found, _findings(tmp_path, example, monkeypatch)
+    host = next(h for h in catalog.HOSTS if h in example)
+    lines = example[host].count("\n") + 1
+    if host != "config":
+        assert all(1 <= line <= lines for _, line, _ in found), found
+    if "line" in example:
+        assert example["line"] in [line for _, line, _ in found], found
+    if "table" in example:
+        assert example["table"] in [table for _, _, table in found], found
 
 
 @pytest.mark.parametrize("code,example", list(_examples("good")))
 def test_good_example_does_not_fire(tmp_path, code, example, monkeypatch):
-    codes = _codes(tmp_path, example, monkeypatch)
-    assert code not in codes and "LM001" not in codes
+    codes = {f[0] for f in _findings(tmp_path, example, monkeypatch)}
+    assert code not in codes and "LM001" not in codes, codes
 
 
 def test_compiled_catalog_is_fresh():
