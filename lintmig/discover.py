@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .config import Config, UsageError
+from .extract.registry import EMBEDDED_SUFFIXES, front_end_for, language
 from .sources import Source, inside, read_source, work_tree_root
 
 _SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".lintmig_cache"}
 _DIGITS = re.compile(r"(\d+)")
-EMBEDDED_SUFFIXES = (".go", ".ts", ".tsx", ".js", ".mjs", ".cjs", ".rs")
 _SNIFF_BYTES = 65536
 
 
@@ -45,16 +45,6 @@ def is_down_file(path: str) -> bool:
     return name[:1] == "U" and name[1:2].isdigit() and "__" in name and name.endswith(".sql")
 
 
-def language(path: str) -> Optional[str]:
-    if path.endswith(".sql"):
-        return "sql"
-    if path.endswith(".py"):
-        return "python"
-    if path.endswith(EMBEDDED_SUFFIXES):
-        return "embedded"
-    return None
-
-
 def _require_embedded(path: str) -> None:
     from .extract.embedded import EXTRA, available
 
@@ -70,12 +60,7 @@ def _looks_like_migration(path: str, root: str, config: Config) -> bool:
     data = read_source(path, root, config.max_file_size)
     if isinstance(data, str):
         return True
-    from .extract.alembic import looks_like_alembic
-    from .extract.django import looks_like_django
-    from .extract.runner import looks_like_runner
-
-    head = data[:_SNIFF_BYTES].decode("utf-8", "replace")
-    return looks_like_alembic(head) or looks_like_django(head) or looks_like_runner(head)
+    return front_end_for(path, data[:_SNIFF_BYTES].decode("utf-8", "replace")) is not None
 
 
 def _walk(folder: str, config: Config, out: Selection) -> None:

@@ -7,17 +7,12 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from typing import Optional
 
 from .config import UsageError
 
 DEFAULT_INCLUDE = ["**/migrations/**", "**/versions/*.py", "**/migrate/**", "db/**/*.sql"]
-# Added or removed lines with these words can change the verdict on lines they do not touch:
-# a transaction boundary, atomic = False, an autocommit block, an opt-out, a timeout.
-_CONTEXT = re.compile(r"atomic|autocommit|preflight|unsafe-ack|\+goose|migrate:|morph:|\bbegin\b|\bcommit\b|"
-                      r"transaction|lock_timeout|statement_timeout|lock_wait_timeout", re.I)
 # Every git call: no pager, colour, external diff, text conversion, relative paths or
 # rename limits from the user's or the repository's settings; every file read as text.
 _DIFF = ("diff", "--no-color", "--no-ext-diff", "--no-textconv", "--no-relative", "--text", "-M")
@@ -191,6 +186,9 @@ def _patches(patch: bytes) -> list[tuple[Optional[set[int]], bool]]:
     """(added line numbers, whether changed text touches verdict context) per file of a
     `-U0` patch. Hunk bodies are consumed by the counts in their headers, so no content
     line can pass for a header."""
+    from .extract.registry import context_words
+
+    words = context_words()  # added or removed, they can change verdicts on untouched lines
     out: list[tuple[Optional[set[int]], bool]] = []
     old_left = new_left = 0
     new_line = 0
@@ -199,7 +197,7 @@ def _patches(patch: bytes) -> list[tuple[Optional[set[int]], bool]]:
     def finish() -> None:
         if out:
             lines, _ = out[-1]
-            out[-1] = (lines, any(_CONTEXT.search(t.decode("utf-8", "replace")) for t in changed))
+            out[-1] = (lines, any(word in t.decode("utf-8", "replace").lower() for t in changed for word in words))
         changed.clear()
 
     for line in patch.split(b"\n"):

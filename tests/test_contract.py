@@ -241,3 +241,30 @@ def test_every_operation_the_fixtures_produce_has_a_declared_kind():
             seen |= {op.kind for op in mig.operations}
     assert seen <= KINDS, seen - KINDS
     assert len(seen) > 25
+
+
+def test_a_new_front_end_is_one_registry_entry(tmp_path, monkeypatch):
+    """A made-up host format (`.toysql`, read as SQL) needs only its entry in the table."""
+    from lintmig.extract import registry
+
+    toy = registry.FrontEnd("toy", "sql", (".toysql",), lambda text: True, registry.FRONT_ENDS[0].extract)
+    monkeypatch.setattr(registry, "FRONT_ENDS", (*registry.FRONT_ENDS, toy))
+    path = tmp_path / "0001_toy.toysql"
+    path.write_text("CREATE INDEX ix_orders_a ON orders (a);\n")
+    found = lint_paths([str(path)], make_config(select=["LM101"])).findings
+    assert [(f.code, f.table) for f in found] == [("LM101", "orders")]
+
+
+def test_the_hook_pattern_covers_what_the_front_ends_read():
+    import re
+
+    import yaml
+
+    from conftest import ROOT
+
+    pattern = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())[0]["files"]
+    for path in ("db/0001.sql", "x.sql", "app/migrations/0002_x.py", "alembic/versions/a1_x.py",
+                 "db/runner/0001_x.py", "migrate/0003.py"):
+        assert re.search(pattern, path), path
+    for path in ("db/README.md", "db/seed.json", "app/models.py", "setup.py", "cmd/main.go"):
+        assert not re.search(pattern, path), path

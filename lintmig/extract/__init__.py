@@ -25,25 +25,27 @@ def unreadable(path: str, dialect: str, reason: str, line: int = 1) -> Migration
 
 
 def extract_text(path: str, text: str, config: Config) -> Migration:
-    if path.endswith(".py"):
-        return _extract_python(path, text, config)
-    from ..discover import EMBEDDED_SUFFIXES
+    from .registry import front_end_for, language
 
-    if path.endswith(EMBEDDED_SUFFIXES):
-        from .embedded import EXTRA, available, extract_embedded
+    kind = language(path)
+    if kind == "python":
+        return _extract_python(path, text, config)
+    if kind == "embedded":
+        from .embedded import EXTRA, available
 
         if not available():
             return unreadable(path, config.dialect, f"reading SQL in this code needs the embedded extra: {EXTRA}")
-        return extract_embedded(path, text, config.dialect, tuple(config.embedded_calls))
-    from .sql import extract_sql_file
-
-    return extract_sql_file(path, text, config.dialect, config.sql_transaction_for(path), config.lint_downgrade)
+    front = front_end_for(path, text) if kind else None
+    if front is None:  # discover hands over only files of a front end's language
+        return unreadable(path, config.dialect, "not a file lintmig reads")
+    return front.extract(path, text, config)
 
 
 def _extract_python(path: str, text: str, config: Config) -> Migration:
     """An Alembic revision, a Django migration or a runner migration; any other Python file
     (a helper, an `__init__.py`) gives nothing to judge, unless it cannot be parsed."""
     from .pyreader import UnreadablePython, check_depth
+    from .registry import front_end_for
 
     empty = Migration(path=path, host="python", dialect=config.dialect)
     if not text.strip():
@@ -52,16 +54,9 @@ def _extract_python(path: str, text: str, config: Config) -> Migration:
 
     try:
         readable = check_depth(text)
-        from .alembic import extract_alembic, looks_like_alembic
-        from .django import extract_django, looks_like_django
-        from .runner import extract_runner, looks_like_runner
-
-        if looks_like_alembic(text):
-            return extract_alembic(path, text, config.dialect, config.lint_downgrade)
-        if looks_like_django(text):
-            return extract_django(path, text, config.dialect)
-        if looks_like_runner(text):
-            return extract_runner(path, text, config.dialect)
+        front = front_end_for(path, text)
+        if front is not None:
+            return front.extract(path, text, config)
         if not readable:
             libcst.parse_module(text)  # newer syntax than this Python's, or a real error
     except UnreadablePython as err:

@@ -41,10 +41,6 @@ _EXECUTE = {"execute", "exec_driver_sql"}
 _DIALECTS = {"postgresql": "postgres", "postgres": "postgres", "sqlite": "sqlite", "mysql": "mysql", "mariadb": "mysql"}
 
 
-def looks_like_alembic(text: str) -> bool:
-    return "def upgrade" in text and ("alembic" in text or "down_revision" in text)
-
-
 @dataclass(frozen=True)
 class Ctx:
     env: dict = field(default_factory=dict)

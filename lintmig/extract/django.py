@@ -14,14 +14,11 @@ from typing import Any, Optional
 
 import libcst as cst
 
+from .registry import is_django
 from ..model import Migration, Span
 from .djangofields import Field, read_field
 from .pyreader import PythonReader
 from .pytext import UNKNOWN, Call, Text, dotted, text_or_none
-
-
-def looks_like_django(text: str) -> bool:
-    return "class Migration" in text and "migrations" in text
 
 
 @dataclass(frozen=True)
@@ -366,7 +363,7 @@ def state_before(path: str, dialect: str, max_bytes: int = 32 * 1000**2) -> dict
                 text = data.decode("utf-8")
                 reader = DjangoReader(str(sibling), text, dialect, state_only=True)
                 reader.models = {name: Model(m.table, dict(m.fields)) for name, m in models.items()}
-                if looks_like_django(text):
+                if is_django(text):
                     reader.read()
                 _STATES[key] = reader.models
             except (OSError, UnicodeDecodeError, cst.ParserSyntaxError, UnreadablePython, RecursionError):

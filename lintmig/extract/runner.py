@@ -32,10 +32,6 @@ _KEYWORDS = {"index_name": "name", "table_name": "table", "postgresql_where": "w
 PHASES = ("schema", "data", "background")
 
 
-def looks_like_runner(text: str) -> bool:
-    return "def schema(" in text
-
-
 def safe_call(reader: AlembicReader, method: str, label: str, call: cst.Call, ctx: Ctx, site: Span) -> None:
     """One safe call (`m.backfill(...)`, `create_index_concurrently(...)`, ...) as an operation."""
     v = {_KEYWORDS.get(k, k): value for k, value in reader._bind(call, SIGNATURES[method], ctx).items()}
