@@ -10,16 +10,15 @@ downgrades are linted.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from typing import Optional
 
 from .config import Config, UsageError
+from .order import natural_key
 from .extract.registry import EMBEDDED_SUFFIXES, front_end_for, language
 from .sources import Source, inside, read_source, work_tree_root
 
 _SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".lintmig_cache"}
-_DIGITS = re.compile(r"(\d+)")
 _SNIFF_BYTES = 65536
 
 
@@ -27,11 +26,6 @@ _SNIFF_BYTES = 65536
 class Selection:
     files: list[Source] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # files lintmig was handed but does not read
-
-
-def natural_key(path: str) -> tuple:
-    """Order migration files as their tools do: 2_x before 10_x."""
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in _DIGITS.split(path))
 
 
 def is_down_file(path: str) -> bool:

@@ -12,7 +12,8 @@ from typing import Optional
 from . import catalog
 from .cache import ExtractCache, open_cache
 from .config import Config
-from .discover import natural_key, paths_to_files
+from .discover import paths_to_files
+from .order import natural_key
 from .extract import extract_file, unreadable
 from .model import Finding, Migration
 from .sources import Source, read_source

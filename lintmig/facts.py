@@ -37,9 +37,14 @@ class ChangeFacts:
         self.validated_not_null: dict[tuple[str, str], int] = {}  # (table, column) -> position
         self._txn_groups: dict[tuple, list[Operation]] = {}
         self._txn_filtered: dict[tuple, list[Operation]] = {}
+        # Facts learnt about operations live here, keyed by the operation's identity in this
+        # run: the operations themselves (maybe straight from the cache) are never written.
+        self._seq: dict[int, int] = {}
+        self.settings: dict[int, dict[str, tuple[str, str]]] = {}
         self._walk()
         for mig in migrations:
-            apply_settings(mig.operations, config, mig.session_settings, mig.transaction_settings)
+            self.settings.update(settings_in_force(mig.operations, config, mig.session_settings,
+                                                   mig.transaction_settings))
 
     def _walk(self) -> None:
         pos = 0
@@ -47,7 +52,7 @@ class ChangeFacts:
             not_null_checks: dict[tuple[str, str], tuple[str, str]] = {}
             for op in mig.operations:
                 pos += 1
-                op.seq = pos
+                self._seq[id(op)] = pos
                 self._learn(op, pos, not_null_checks)
                 if op.txn is not None:
                     self._txn_groups.setdefault(self.txn_key(mig, op), []).append(op)
@@ -130,14 +135,15 @@ class ChangeFacts:
         return found
 
     def position(self, op: Operation) -> int:
-        return op.seq
+        return self._seq[id(op)]
 
     def is_new_table(self, table: Optional[str], op: Operation) -> bool:
         """Created earlier in the change and not yet filled from an existing table."""
         spans = self._new_spans.get(table) if table else None
         if not spans:
             return False
-        return any(start < op.seq <= end for start, end in spans)
+        seq = self._seq[id(op)]
+        return any(start < seq <= end for start, end in spans)
 
     def table_keys(self, table: Optional[str]) -> list[tuple[str, ...]]:
         """The table's keys: what the change shows, else the `keys` config, else `id`."""
@@ -165,9 +171,9 @@ def _value_off(value: str) -> bool:
     return str(value).strip().strip("'\"").lower() in _OFF
 
 
-def apply_settings(ops: list[Operation], config, runner_session: Optional[dict] = None,
-                   runner_transaction: Optional[dict] = None) -> None:
-    """Fill `op.settings` with the timeouts in force at each operation of one migration.
+def settings_in_force(ops: list[Operation], config, runner_session: Optional[dict] = None,
+                      runner_transaction: Optional[dict] = None) -> dict[int, dict[str, tuple[str, str]]]:
+    """The timeouts in force at each operation of one migration, by operation identity.
 
     SET (session) lasts past COMMIT; SET LOCAL lasts to the end of its transaction and
     does nothing outside one; RESET and `= 0`/DEFAULT turn a setting off.
@@ -183,6 +189,7 @@ def apply_settings(ops: list[Operation], config, runner_session: Optional[dict] 
     local: dict[str, tuple[str, str]] = {}
     local_txn: Optional[str] = None
     snapshot: dict[str, tuple[str, str]] = dict(session)
+    found: dict[int, dict[str, tuple[str, str]]] = {}
     for op in ops:
         if op.txn != local_txn:
             local, local_txn = (dict(at_begin) if op.txn is not None else {}), op.txn
@@ -192,7 +199,7 @@ def apply_settings(ops: list[Operation], config, runner_session: Optional[dict] 
             if name in TIMEOUT_SETTINGS and scope != "global":
                 if scope == "local":
                     if op.txn is None:
-                        op.settings = snapshot
+                        found[id(op)] = snapshot
                         continue
                     local_txn = op.txn
                     target = local
@@ -212,4 +219,5 @@ def apply_settings(ops: list[Operation], config, runner_session: Optional[dict] 
                 else:
                     store.pop(name, None)
             snapshot = {**session, **local}
-        op.settings = snapshot
+        found[id(op)] = snapshot
+    return found

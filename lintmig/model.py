@@ -1,7 +1,8 @@
 """The shared vocabulary of the pipeline.
 
-Front ends produce `Migration`s holding `Operation`s; the engine annotates them with
-facts (transactions, settings in force); checks turn them into `Finding`s. Everything
+Front ends produce `Migration`s holding `Operation`s; the engine learns facts about them
+(positions, settings in force, new tables) in side tables of its own and never writes to
+an operation; checks turn them into `Finding`s. Everything
 here is plain data so that extraction results can be cached and sent between processes.
 """
 from __future__ import annotations
@@ -50,8 +51,6 @@ class Operation:
     span: Span
     args: dict[str, Any] = field(default_factory=dict)
     anchor: int = 0
-    # Position in the change, in migration order (set by the engine's facts).
-    seq: int = 0
     # Transaction the operation runs in: None when it runs on its own (autocommit).
     txn: Optional[str] = None
     # True where the author left the transaction on purpose (goose NO TRANSACTION, ...).
@@ -60,14 +59,6 @@ class Operation:
     in_loop: bool = False
     # Name of an enclosing safe call (the runner's helpers or configured ones).
     safe_call: Optional[str] = None
-    # Filled in by the engine: settings in force, as {name: (value, scope)}.
-    settings: dict[str, tuple[str, str]] = field(default_factory=dict)
-
-    def __reduce__(self):
-        # One positional tuple per operation keeps the extraction cache small and quick to
-        # load; `settings` and `seq` belong to a run, not to the file, and are not kept.
-        return (Operation, (self.kind, self.table, self.span, self.args, self.anchor, 0, self.txn,
-                            self.deliberate_no_txn, self.in_loop, self.safe_call))
 
 
 @dataclass(frozen=True, slots=True)

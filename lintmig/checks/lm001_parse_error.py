@@ -1,4 +1,4 @@
-from . import Hit, check
+from .base import Hit, check
 
 
 @check("LM001")

@@ -1,4 +1,4 @@
-from . import Hit, at_scale, check, name
+from .base import Hit, at_scale, check, name
 
 _CHEAP_HINT = ("cheap only if it is binary-coercible: varchar(n) to a longer varchar or to text, "
                "numeric(p,s) to a larger precision with the same scale; say the old type to let lintmig tell")

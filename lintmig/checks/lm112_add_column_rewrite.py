@@ -1,8 +1,7 @@
-from . import Hit, at_scale, check, name
+from .base import Hit, at_scale, check, name
 
 
-def _mysql_version(config):
-    raw = str(getattr(config, "mysql_version", "8.0"))
+def _mysql_version(raw: str):
     parts = [int(p) for p in raw.split(".") if p.isdigit()]
     # "8.0" means the newest 8.0 release: users name the line they run, not a patch level.
     return tuple(parts + [999] * (3 - len(parts)))
@@ -15,16 +14,16 @@ def add_column_rewrite(op, facts):
     args = op.args
     column = f"{name(op)}.{args.get('column')}"
     if facts.dialect == "mysql":
-        version = _mysql_version(facts.config)
+        version = _mysql_version(facts.mysql_version)
         if args.get("algorithm") in ("copy", "inplace"):
             yield Hit(op, f"adding {column} with ALGORITHM={args['algorithm'].upper()} rebuilds the table")
         elif version < (8, 0, 12):
-            yield Hit(op, f"MySQL {facts.config.mysql_version} rebuilds the table to add {column} (instant ADD COLUMN needs 8.0.12)")
+            yield Hit(op, f"MySQL {facts.mysql_version} rebuilds the table to add {column} (instant ADD COLUMN needs 8.0.12)")
         elif version < (8, 0, 29) and args.get("position") in ("first", "after"):
             yield Hit(op, f"adding {column} with FIRST/AFTER rebuilds the table before MySQL 8.0.29")
         return
     vol, func = args.get("default_volatility"), args.get("default_func")
-    pg = int(getattr(facts.config, "postgres_version", 15))
+    pg = facts.postgres_version
     if args.get("has_default") and pg < 11:
         yield Hit(op, f"before PostgreSQL 11 adding {column} with a default rewrites the whole table")
     elif vol == "volatile":

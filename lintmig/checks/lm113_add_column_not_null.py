@@ -1,4 +1,4 @@
-from . import Hit, check, name
+from .base import Hit, check, name
 
 
 @check("LM113")

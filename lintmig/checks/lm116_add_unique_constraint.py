@@ -1,4 +1,4 @@
-from . import Hit, at_scale, check, name
+from .base import Hit, at_scale, check, name
 
 
 @check("LM116")

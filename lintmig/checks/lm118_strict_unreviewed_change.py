@@ -1,9 +1,9 @@
-from . import Hit, at_scale, check, name
+from .base import Hit, at_scale, check, name
 
 
 @check("LM118")
 def strict_unreviewed_change(op, facts):
-    if getattr(facts.config, "mode", "smart") != "strict" or id(op) in facts.flagged:
+    if not facts.strict or id(op) in facts.flagged:
         return
     if not at_scale(op, facts):
         return

@@ -1,5 +1,5 @@
 from ..facts import DDL_KINDS
-from . import Hit, check, name
+from .base import Hit, check, name
 
 
 @check("LM119")

@@ -1,4 +1,4 @@
-from . import Hit, at_scale, check, name, unbounded_reason
+from .base import Hit, at_scale, check, name, unbounded_reason
 
 
 @check("LM302")

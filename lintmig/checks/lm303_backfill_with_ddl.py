@@ -1,5 +1,5 @@
 from ..facts import DDL_KINDS
-from . import Hit, at_scale, check, name, unbounded_reason
+from .base import Hit, at_scale, check, name, unbounded_reason
 
 
 @check("LM303")

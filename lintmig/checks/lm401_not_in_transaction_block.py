@@ -1,4 +1,4 @@
-from . import Hit, check
+from .base import Hit, check
 
 _WHAT = {
     "create_index": "CREATE INDEX CONCURRENTLY", "drop_index": "DROP INDEX CONCURRENTLY",
@@ -13,7 +13,7 @@ def not_in_transaction_block(op, facts):
     if op.kind == "vacuum":
         what = "VACUUM"
     elif op.kind == "alter_type_add_value":
-        if int(getattr(facts.config, "postgres_version", 15)) >= 12:
+        if facts.postgres_version >= 12:
             return
         what = "ALTER TYPE ... ADD VALUE (before PostgreSQL 12)"
     elif op.kind in _WHAT and op.args.get("concurrently"):

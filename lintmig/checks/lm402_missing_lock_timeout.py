@@ -1,4 +1,4 @@
-from . import Hit, check
+from .base import Hit, check
 
 
 @check("LM402")
@@ -10,7 +10,7 @@ def missing_lock_timeout(op, facts):
     if table and facts.is_new_table(table, op):
         return
     setting = "lock_wait_timeout" if facts.dialect == "mysql" else "lock_timeout"
-    if setting in op.settings:
+    if setting in facts.settings(op):
         return
     on = f" on {table}" if table else ""
     yield Hit(op, f"{op.kind.replace('_', ' ')}{on} waits for its lock with no {setting} set: every query behind it queues", table)

@@ -1,4 +1,4 @@
-from . import Hit, check
+from .base import Hit, check
 
 _GUARD = {
     "create_table": "if_not_exists", "add_column": "if_not_exists", "drop_column": "if_exists",

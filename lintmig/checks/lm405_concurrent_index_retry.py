@@ -1,4 +1,4 @@
-from . import Hit, at_scale, check
+from .base import Hit, at_scale, check
 
 
 @check("LM405")

@@ -15,6 +15,7 @@ import libcst as cst
 from ..model import Migration, Operation, Span
 from .pycolumns import column_info, sa_type
 from .pyreader import PythonReader
+from .safecalls import safe_call
 from .pytext import UNKNOWN, Call, Text, dotted, text_or_none
 
 # Positional parameters of Alembic's operations (table first); batch_op drops the table.
@@ -314,8 +315,6 @@ class AlembicReader(PythonReader):
         if name.split(".")[0] not in ctx.env:  # a local variable shadows every module-level name
             helper = self.lintmig_helpers.get(name) or (method if head in self.lintmig_modules else None)
         if helper in ("backfill", "create_index_concurrently"):
-            from .runner import safe_call
-
             safe_call(self, helper, f"lintmig.alembic.{helper}", call, replace(ctx, autocommit=True), site)
         elif not head and name in self.functions and ctx.depth < 4 and name not in ("upgrade", "downgrade"):
             self._helper(self.functions[name], call, ctx, site)

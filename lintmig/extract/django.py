@@ -14,7 +14,7 @@ from typing import Any, Optional
 
 import libcst as cst
 
-from .registry import is_django
+from .sniff import is_django
 from ..model import Migration, Span
 from .djangofields import Field, read_field
 from .pyreader import PythonReader
@@ -338,7 +338,7 @@ def state_before(path: str, dialect: str, max_bytes: int = 32 * 1000**2) -> dict
     on the contents of the whole chain, so an edited earlier migration is never served stale."""
     import hashlib
 
-    from ..discover import natural_key
+    from ..order import natural_key
     from ..sources import read_source
     from .pyreader import UnreadablePython
 

@@ -13,6 +13,7 @@ from typing import Callable, Optional
 
 from ..config import Config
 from ..model import Migration
+from .sniff import is_alembic, is_django, is_runner
 
 
 @dataclass(frozen=True)
@@ -55,18 +56,6 @@ def _embedded(path: str, text: str, config: Config) -> Migration:
     from .embedded import extract_embedded
 
     return extract_embedded(path, text, config.dialect, tuple(config.embedded_calls))
-
-
-def is_alembic(text: str) -> bool:
-    return "def upgrade" in text and ("alembic" in text or "down_revision" in text)
-
-
-def is_django(text: str) -> bool:
-    return "class Migration" in text and "migrations" in text
-
-
-def is_runner(text: str) -> bool:
-    return "def schema(" in text
 
 
 _ALWAYS = ("preflight", "unsafe-ack", "lock_timeout", "statement_timeout")

@@ -16,46 +16,13 @@ import libcst as cst
 
 from ..model import Migration, Span
 from .alembic import AlembicReader, Ctx
+from .safecalls import SIGNATURES, safe_call
 from .pytext import text_or_none
 
 # The runner's defaults (lintmig/runner/database.py Timeouts), SET LOCAL in every transaction.
 RUNNER_TIMEOUTS = {"lock_timeout": ("3s", "runner"), "statement_timeout": ("30s", "runner"),
                    "idle_in_transaction_session_timeout": ("10s", "runner")}
-SIGNATURES = {
-    "backfill": ["table", "set", "where", "batch_size", "key"],
-    "create_index": ["name", "table", "columns", "unique", "where"],
-    "create_index_concurrently": ["name", "table", "columns", "unique", "where"],
-    "add_foreign_key": ["table", "columns", "ref_table", "ref_columns", "name", "on_delete", "not_valid"],
-    "validate_constraint": ["table", "name"],
-}
-_KEYWORDS = {"index_name": "name", "table_name": "table", "postgresql_where": "where"}
 PHASES = ("schema", "data", "background")
-
-
-def safe_call(reader: AlembicReader, method: str, label: str, call: cst.Call, ctx: Ctx, site: Span) -> None:
-    """One safe call (`m.backfill(...)`, `create_index_concurrently(...)`, ...) as an operation."""
-    v = {_KEYWORDS.get(k, k): value for k, value in reader._bind(call, SIGNATURES[method], ctx).items()}
-    table = text_or_none(v.get("table"))
-    before = len(reader.ops)
-    if method == "backfill":
-        reader._emit("update", table, {"where": text_or_none(v.get("where")), "batched": True}, replace(ctx, in_loop=True), site)
-    elif method in ("create_index", "create_index_concurrently"):
-        columns = v.get("columns")
-        names = [text_or_none(c) for c in columns] if isinstance(columns, list) else [text_or_none(columns)]
-        reader._emit("create_index", table, {
-            "name": text_or_none(v.get("name")), "unique": v.get("unique") is True,
-            "concurrently": reader.dialect == "postgres", "drops_invalid": True, "partial": v.get("where") is not None,
-            "columns": [c for c in names if c]}, replace(ctx, autocommit=True), site)
-    elif method == "add_foreign_key":
-        reader._emit("add_constraint", table, {
-            "name": text_or_none(v.get("name")), "type": "foreign_key", "references": text_or_none(v.get("ref_table")),
-            "not_valid": v.get("not_valid") is not False}, ctx, site)
-        if v.get("not_valid") is False:
-            return  # validating while writes wait is the very thing the rules flag: not a safe call
-    elif method == "validate_constraint":
-        reader._emit("validate_constraint", table, {"name": text_or_none(v.get("name"))}, ctx, site)
-    for op in reader.ops[before:]:
-        op.safe_call = label
 
 
 class RunnerReader(AlembicReader):

@@ -15,12 +15,11 @@ from typing import Callable, Optional
 
 from ..model import Comment, Migration, Operation, Span
 from . import parallel
+from .sql_expr import PLACEHOLDER
 from ..sql_split import SplitError, split
 
 Locate = Callable[[int], tuple[int, int]]
 
-# A value or name not known until run time ({{ x }}, f"{x}", %s) stands in the SQL as tpl___.
-PLACEHOLDER = re.compile(r"^tpl_+$")
 _DOLLAR_TAG = re.compile(r"\$[A-Za-z_0-9]*\$")
 _PLPGSQL_START = {"UPDATE", "DELETE", "INSERT", "ALTER", "CREATE", "DROP", "TRUNCATE", "LOCK", "REINDEX",
                   "VACUUM", "CLUSTER", "SET", "RESET", "WITH", "COMMIT", "ROLLBACK", "REFRESH"}

@@ -5,12 +5,16 @@ sqlglot node.
 """
 from __future__ import annotations
 
+import re
+
 import sys
 from typing import Optional
 
 from sqlglot import exp
 
-from .sql import PLACEHOLDER
+# A value or name not known until run time ({{ x }}, f"{x}", %s) stands in the SQL as tpl___.
+PLACEHOLDER = re.compile(r"^tpl_+$")
+
 
 _TYPE_ALIASES = {
     "character varying": "varchar", "character": "char", "int4": "int", "integer": "int",
