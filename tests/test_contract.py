@@ -268,3 +268,81 @@ def test_the_hook_pattern_covers_what_the_front_ends_read():
         assert re.search(pattern, path), path
     for path in ("db/README.md", "db/seed.json", "app/models.py", "setup.py", "cmd/main.go"):
         assert not re.search(pattern, path), path
+
+
+def _imports(package: Path) -> dict[str, set[str]]:
+    """Module -> the lintmig modules it imports, at module level or inside functions."""
+    import ast
+
+    modules = {}
+    for path in package.rglob("*.py"):
+        parts = path.relative_to(package.parent).with_suffix("").parts
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        here = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        deps = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            targets = []
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parent = here.split(".")[:len(here.split(".")) - node.level + 1]
+                    base = ".".join(parent + ([node.module] if node.module else []))
+                targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names]
+            deps |= {t for t in targets if t in modules and t != name}
+        graph[name] = deps
+    return graph
+
+
+def test_no_import_cycle_in_lintmig():
+    from conftest import ROOT
+
+    graph = _imports(ROOT / "lintmig")
+    state: dict[str, int] = {}
+
+    def visit(module: str, path: tuple[str, ...]) -> None:
+        state[module] = 1
+        for dep in sorted(graph[module]):
+            assert state.get(dep) != 1, "import cycle: " + " -> ".join(path + (module, dep))
+            if dep not in state:
+                visit(dep, path + (module,))
+        state[module] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, ())
+
+
+def test_checks_read_facts_never_the_configuration():
+    import ast
+
+    from conftest import ROOT
+
+    for path in sorted((ROOT / "lintmig" / "checks").glob("lm*.py")):
+        tree = ast.parse(path.read_text())
+        names = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+        names |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        assert not names & {"config", "_config", "Config"}, path.name
+
+
+def test_checking_never_writes_to_the_extracted_operations():
+    from lintmig.discover import paths_to_files
+    from lintmig.engine import check_all, extract_all
+    from lintmig.suppress import apply
+
+    config = make_config()
+    migrations = extract_all(paths_to_files([str(FIXTURES / "sql" / "postgres"), str(FIXTURES / "alembic")],
+                                            config).files, config)
+
+    def snapshot():
+        return [(m.path, [(o.kind, o.table, o.span, repr(o.args), o.anchor, o.txn, o.deliberate_no_txn,
+                           o.in_loop, o.safe_call) for o in m.operations]) for m in migrations]
+
+    before = snapshot()
+    first = apply(check_all(migrations, config), migrations, config)
+    second = apply(check_all(migrations, config), migrations, config)
+    assert snapshot() == before
+    assert [(f.code, f.path, f.span) for f in first] == [(f.code, f.path, f.span) for f in second]
