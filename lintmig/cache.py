@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .config import UsageError
-from .model import Comment, Migration, Operation, Span
+from .model import TXN_KINDS, Comment, Migration, Operation, Span, Txn
 
 FORMAT = 2
 _PARSERS = ("sqlglot", "libcst", "tree_sitter")  # module names, and the prefixes of their dist-info folders
@@ -83,6 +83,15 @@ def _span(value: Any) -> Span:
     return Span(line, column, end_line, end_column)
 
 
+def _txn(value: Any) -> Optional[Txn]:
+    if value is None:
+        return None
+    kind, label = value
+    if kind not in TXN_KINDS or not isinstance(label, str):
+        raise ValueError("bad transaction")
+    return Txn(kind, label)
+
+
 def _optional_str(value: Any) -> Optional[str]:
     if value is not None and not isinstance(value, str):
         raise ValueError("bad string")
@@ -94,7 +103,8 @@ def migration_to_data(mig: Migration) -> dict:
         "host": mig.host, "dialect": mig.dialect, "header_end": mig.header_end, "revision": mig.revision,
         "depends_on": list(mig.depends_on),
         "comments": [[c.line, c.end_line, c.text] for c in mig.comments],
-        "operations": [[op.kind, op.table, list(op.span), _encode(op.args), op.anchor, op.txn,
+        "operations": [[op.kind, op.table, list(op.span), _encode(op.args), op.anchor,
+                        list(op.txn) if op.txn else None,
                         op.deliberate_no_txn, op.in_loop, op.safe_call] for op in mig.operations],
     }
 
@@ -107,7 +117,7 @@ def migration_from_data(path: str, data: Any) -> Migration:
     for kind, table, span, args, anchor, txn, no_txn, in_loop, safe_call in data["operations"]:
         if not isinstance(kind, str) or not isinstance(args, dict) or type(anchor) is not int:
             raise ValueError("bad operation")
-        ops.append(Operation(kind, _optional_str(table), _span(span), args, anchor=anchor, txn=_optional_str(txn),
+        ops.append(Operation(kind, _optional_str(table), _span(span), args, anchor=anchor, txn=_txn(txn),
                              deliberate_no_txn=no_txn is True, in_loop=in_loop is True,
                              safe_call=_optional_str(safe_call)))
     comments = []

@@ -187,7 +187,7 @@ def settings_in_force(ops: list[Operation], config, runner_session: Optional[dic
     session.update(runner_session or {})
     at_begin = dict(runner_transaction or {})  # SET LOCAL run at the start of every transaction
     local: dict[str, tuple[str, str]] = {}
-    local_txn: Optional[str] = None
+    local_txn = None
     snapshot: dict[str, tuple[str, str]] = dict(session)
     found: dict[int, dict[str, tuple[str, str]]] = {}
     for op in ops:

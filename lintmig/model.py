@@ -25,6 +25,33 @@ KINDS = frozenset({
 })
 
 
+class Txn(NamedTuple):
+    """The transaction an operation runs in (an operation outside any has `txn` None).
+
+    `kind` says who opened it; `label` tells transactions of one kind in a file apart (the
+    second explicit BEGIN, the runner step at line 12) and, for `migration`, names the tool.
+    """
+
+    kind: str  # one of TXN_KINDS
+    label: str = ""
+
+    def describe(self) -> str:
+        return {
+            "explicit": "an explicit transaction (BEGIN ... COMMIT)",
+            "file": "the transaction the migration tool wraps around the file",
+            "do_block": "a DO block, which is one transaction",
+            "query_string": "a multi-statement query string, which is one implicit transaction",
+            "migration": f"the transaction {self.label.capitalize() or 'the tool'} runs the migration in",
+            "runner_schema": "the runner's schema transaction",
+            "runner_step": "the transaction of one runner step",
+            "callback": "the transaction of a db.transaction(...) callback",
+        }.get(self.kind, "a transaction")
+
+
+TXN_KINDS = frozenset({"explicit", "file", "do_block", "query_string", "migration", "runner_schema", "runner_step",
+                       "callback"})
+
+
 class Span(NamedTuple):
     """1-based positions; the end column is the statement's last character.
 
@@ -52,7 +79,7 @@ class Operation:
     args: dict[str, Any] = field(default_factory=dict)
     anchor: int = 0
     # Transaction the operation runs in: None when it runs on its own (autocommit).
-    txn: Optional[str] = None
+    txn: Optional[Txn] = None
     # True where the author left the transaction on purpose (goose NO TRANSACTION, ...).
     deliberate_no_txn: bool = False
     # True when the operation runs in a loop or a batched helper (Python, embedded SQL).

@@ -346,3 +346,18 @@ def test_checking_never_writes_to_the_extracted_operations():
     second = apply(check_all(migrations, config), migrations, config)
     assert snapshot() == before
     assert [(f.code, f.path, f.span) for f in first] == [(f.code, f.path, f.span) for f in second]
+
+
+def test_transactions_are_typed_values_in_every_front_end():
+    from lintmig.discover import paths_to_files
+    from lintmig.engine import extract_all
+    from lintmig.model import TXN_KINDS, Txn
+
+    kinds = set()
+    for dialect, mode in (("postgres", "none"), ("postgres", "per_file"), ("sqlite", "none"), ("mysql", "none")):
+        config = make_config(dialect=dialect, embedded=["**/*.go", "**/*.ts", "**/*.rs"], sql_transaction=mode)
+        for mig in extract_all(paths_to_files([str(FIXTURES)], config).files, config):
+            for op in mig.operations:
+                assert op.txn is None or (isinstance(op.txn, Txn) and op.txn.kind in TXN_KINDS), op.txn
+                kinds |= {op.txn.kind} if op.txn else set()
+    assert kinds >= {"explicit", "file", "do_block", "migration", "runner_schema", "runner_step"}

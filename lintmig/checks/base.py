@@ -126,7 +126,7 @@ def unbounded_reason(op: Operation, facts: MigrationFacts) -> Optional[str]:
     if op.in_loop and (batched or _key_bound(op, facts)):
         if op.txn is None or not batched:
             return None
-        return f"its batches run inside one transaction ({op.txn}), so they hold their locks and commit together"
+        return f"its batches run inside one transaction ({op.txn.describe()}), so they hold their locks and commit together"
     if batched:
         return "a single LIMIT-ed statement changes one batch and silently leaves the rest of the table"
     bounds = args.get("bounds")

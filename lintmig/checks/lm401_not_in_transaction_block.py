@@ -24,12 +24,10 @@ def not_in_transaction_block(op, facts):
         where = "a DO block, which is one transaction"
     elif op.args.get("multi_statement"):
         where = "a multi-statement query string, which is one implicit transaction"
-    elif op.txn == "file":
-        where = "the transaction the migration tool wraps around the file"
-    elif op.txn == "django":
+    elif op.txn == ("migration", "django"):
         where = "the transaction Django wraps around an atomic migration (set atomic = False)"
-    elif op.txn == "alembic":
+    elif op.txn == ("migration", "alembic"):
         where = "the transaction Alembic runs the migration in (use op.get_context().autocommit_block())"
     else:
-        where = "an explicit transaction"
+        where = op.txn.describe()
     yield Hit(op, f"{what} cannot run inside a transaction block, and here it runs inside {where}")

@@ -12,7 +12,7 @@ from typing import Any, Optional
 
 import libcst as cst
 
-from ..model import Migration, Operation, Span
+from ..model import Migration, Operation, Span, Txn
 from .pycolumns import column_info, sa_type
 from .pyreader import PythonReader
 from .safecalls import safe_call
@@ -61,7 +61,7 @@ _NEW_ROWS_ONLY = frozenset({"select", "insert", "CreateTable", "CreateSequence",
 
 
 class AlembicReader(PythonReader):
-    txn_label = "alembic"
+    txn = Txn("migration", "alembic")
 
     def __init__(self, path: str, text: str, dialect: str, lint_down: bool):
         super().__init__(path, text, dialect, skip_functions=() if lint_down else ("downgrade",))
@@ -241,7 +241,7 @@ class AlembicReader(PythonReader):
                        anchor=span.line)
         # In the migration's transaction like the operations it holds (on PostgreSQL batch
         # mode recreates nothing): settings made before it stay in force after it.
-        op.txn = None if ctx.autocommit else self.txn_label
+        op.txn = None if ctx.autocommit else self.txn
         op.deliberate_no_txn = ctx.autocommit
         self.ops.insert(first, op)
 

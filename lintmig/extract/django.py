@@ -15,7 +15,7 @@ from typing import Any, Optional
 import libcst as cst
 
 from .sniff import is_django
-from ..model import Migration, Span
+from ..model import Migration, Span, Txn
 from .djangofields import Field, read_field
 from .pyreader import PythonReader
 from .pytext import UNKNOWN, Call, Text, dotted, text_or_none
@@ -35,7 +35,7 @@ class Model:
 
 
 class DjangoReader(PythonReader):
-    txn_label = "django"
+    txn = Txn("migration", "django")
 
     def __init__(self, path: str, text: str, dialect: str, state_only: bool = False):
         super().__init__(path, text, dialect, with_positions=not state_only)

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..model import Comment, Migration, Operation
+from ..model import Comment, Migration, Operation, Txn
 from .pytext import PLACEHOLDER, Text
 from .sql import read_sql
 
@@ -275,7 +275,7 @@ class EmbeddedReader:
         tracked per function; MySQL commits around DDL."""
         from ..facts import DDL_KINDS
 
-        state: dict[int, Optional[str]] = {}
+        state: dict[int, Optional[Txn]] = {}
         count = 0
         kept: list[Operation] = []
         for op in ops:
@@ -283,14 +283,15 @@ class EmbeddedReader:
             if op.kind == "transaction":
                 if op.args.get("action") == "begin":
                     count += 1
-                    state[scope] = f"tx{count}"
+                    state[scope] = Txn("explicit", str(count))
                 else:
                     state[scope] = None
                 if op.span.line:  # a BEGIN/COMMIT string, not a Begin() call: keep it
                     op.txn = state[scope]
                     kept.append(op)
                 continue
-            op.txn = state.get(scope) or op.args.get("txn_callback")
+            callback = op.args.get("txn_callback")
+            op.txn = state.get(scope) or (Txn("callback", callback) if callback else None)
             if self.dialect == "mysql" and op.kind in DDL_KINDS:
                 op.txn = None
             kept.append(op)

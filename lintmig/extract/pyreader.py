@@ -5,7 +5,7 @@ from typing import Any, Optional
 
 import libcst as cst
 
-from ..model import Comment, Operation, Span
+from ..model import Comment, Operation, Span, Txn
 from .pypos import positions
 from .pytext import Evaluator, Text, text_or_none
 from .sql import read_sql
@@ -69,9 +69,9 @@ def parse_python(text: str) -> cst.Module:
 
 
 class PythonReader:
-    """Base of a front end over one Python file; `txn_label` names its transaction."""
+    """Base of a front end over one Python file; `txn` is the transaction its migration runs in."""
 
-    txn_label = "python"
+    txn = Txn("migration", "python")
 
     def __init__(self, path: str, text: str, dialect: str, skip_functions: tuple[str, ...] = (),
                  with_positions: bool = True):
@@ -112,7 +112,7 @@ class PythonReader:
             args = {**args, "enclosing": blocks}
         args = {k: v for k, v in args.items() if v is not None and v is not False and v != [] and v != {}}
         op = Operation(kind, table, site, args, anchor=site.line, in_loop=ctx.in_loop)
-        op.txn = None if ctx.autocommit else self.txn_label
+        op.txn = None if ctx.autocommit else self.txn
         op.deliberate_no_txn = ctx.autocommit
         self.ops.append(op)
 
@@ -130,9 +130,9 @@ class PythonReader:
                 op.args = {**op.args, "row_by_row": True}
             if multi and self.dialect == "postgres":
                 op.args = {**op.args, "multi_statement": True}
-            op.txn = None if ctx.autocommit else self.txn_label
+            op.txn = None if ctx.autocommit else self.txn
             if multi and self.dialect == "postgres" and ctx.autocommit and op.kind != "transaction":
-                op.txn = f"string{self._strings}"  # one query string: one implicit transaction
+                op.txn = Txn("query_string", str(self._strings))  # one query string: one implicit transaction
             op.deliberate_no_txn = ctx.autocommit
             if getattr(ctx, "blocks", ()):
                 op.args = {**op.args, "enclosing": ctx.blocks}

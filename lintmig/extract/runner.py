@@ -14,7 +14,7 @@ from typing import Optional
 
 import libcst as cst
 
-from ..model import Migration, Span
+from ..model import Migration, Span, Txn
 from .alembic import AlembicReader, Ctx
 from .safecalls import SIGNATURES, safe_call
 from .pytext import text_or_none
@@ -26,7 +26,7 @@ PHASES = ("schema", "data", "background")
 
 
 class RunnerReader(AlembicReader):
-    txn_label = "runner-schema"
+    txn = Txn("runner_schema")
 
     def read(self) -> Migration:
         for stmt in self.module.body:
@@ -47,7 +47,7 @@ class RunnerReader(AlembicReader):
                 # outside one; SQL handed to m.execute runs inside the step's transaction,
                 # in background(m) as in data(m): off the boot path, it still blocks writers.
                 own_build = op.kind == "create_index" and op.safe_call and op.args.get("concurrently")
-                op.txn = None if own_build else f"runner-step-{op.span.line}:{op.span.column}"
+                op.txn = None if own_build else Txn("runner_step", f"{op.span.line}:{op.span.column}")
                 op.deliberate_no_txn = False
         self._mysql_commits()
         return Migration(path=self.path, host="runner", dialect=self.dialect, operations=self.ops,

@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from ..model import Comment, Migration, Operation, Span
+from ..model import Comment, Migration, Operation, Span, Txn
 from . import parallel
 from .sql_expr import PLACEHOLDER
 from ..sql_split import SplitError, split
@@ -221,25 +221,25 @@ def _read_do_block(text: str, start: int, end: int, dialect: str, locate: Locate
         op.args = {**op.args, "in_do_block": True}
 
 
-def assign_transactions(ops: list[Operation], dialect: str, implicit: Optional[str], deliberate: bool) -> None:
+def assign_transactions(ops: list[Operation], dialect: str, implicit: Optional[Txn], deliberate: bool) -> None:
     """Give every operation the transaction it runs in.
 
     Explicit BEGIN/COMMIT always count; outside them an operation runs in `implicit` (a
-    label such as "file" when the tool wraps the file, or None when statements run one by
+    `Txn("file")` when the tool wraps the file, or None when statements run one by
     one). MySQL commits implicitly around every DDL statement; a DO block is atomic.
     """
     from ..facts import DDL_KINDS
 
-    explicit: Optional[str] = None
+    explicit: Optional[Txn] = None
     count = 0
-    do_label: Optional[str] = None
+    do_label: Optional[Txn] = None
     last_do_anchor = -1
     for op in ops:
         if op.kind == "transaction":
             action = op.args.get("action")
             if action == "begin":
                 count += 1
-                explicit = f"tx{count}"
+                explicit = Txn("explicit", str(count))
             else:
                 explicit = None
             op.txn = explicit
@@ -248,7 +248,7 @@ def assign_transactions(ops: list[Operation], dialect: str, implicit: Optional[s
         if op.args.get("in_do_block") and txn is None:
             if op.anchor != last_do_anchor:
                 count += 1
-                do_label, last_do_anchor = f"do{count}", op.anchor
+                do_label, last_do_anchor = Txn("do_block", str(count)), op.anchor
             txn = do_label
         if dialect == "mysql" and op.kind in DDL_KINDS:
             explicit, txn = None, None
@@ -263,7 +263,7 @@ def extract_sql_file(path: str, text: str, dialect: str, sql_transaction: str = 
     no_txn = "no_transaction" in read.directives
     # goose and dbmate wrap each file in a transaction unless told not to.
     mode = "none" if no_txn else ("per_file" if "tool" in read.directives else sql_transaction)
-    assign_transactions(read.operations, dialect, "file" if mode == "per_file" else None, deliberate=no_txn)
+    assign_transactions(read.operations, dialect, Txn("file") if mode == "per_file" else None, deliberate=no_txn)
     header_end = (read.first_statement_line - 1) if read.first_statement_line else text.count("\n") + 1
     return Migration(path=path, host="sql", dialect=dialect, operations=read.operations,
                      comments=read.comments, header_end=header_end)
