@@ -1,7 +1,8 @@
 """Every annotated fixture gives exactly the findings its comments announce.
 
 Annotations sit in the comment block directly above a statement: `ruleid: LM101` (must
-fire), `ok: LM101` (must not). A first-line `lintmig-test: key=value, ...` sets options.
+fire), `ok: LM101` (must not). `ruleid: LM101(orders)` also says which table the finding
+names. A first-line `lintmig-test: key=value, ...` sets options.
 The dialect is the fixture's folder name.
 """
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pytest
 from conftest import FIXTURES, make_config
 from lintmig.engine import lint_paths
 
-_ANNOTATION = re.compile(r"(?:--|#|//)\s*(ruleid|ok|suppressed):\s*([A-Z0-9, ]+)")
+_ANNOTATION = re.compile(r"(?:--|#|//)\s*(ruleid|ok|suppressed):\s*((?:LM\d{3}(?:\([\w.]+\))?[ ,]*)+)")
 _OPTIONS = re.compile(r"lintmig-test:\s*(.*)")
 _COMMENT_LINE = re.compile(r"^\s*(--|#|//|/\*|\*)")
 
@@ -36,10 +37,12 @@ def _options(lines: list[str], path: Path) -> dict:
     return options
 
 
-def expectations(path: Path) -> tuple[set, set, set]:
-    """(must fire, must not fire, must fire and be suppressed) as sets of (code, target line)."""
+def expectations(path: Path, tables: dict | None = None) -> tuple[set, set, set]:
+    """(must fire, must not fire, must fire and be suppressed) as sets of (code, target line);
+    `tables` receives {(code, target line): table} for annotations that name one."""
     lines = path.read_text(encoding="utf-8").splitlines()
     fire, quiet, silenced = set(), set(), set()
+    tables = {} if tables is None else tables
     for i, line in enumerate(lines):
         m = _ANNOTATION.search(line)
         if not m:
@@ -50,15 +53,19 @@ def expectations(path: Path) -> tuple[set, set, set]:
             target = i + 1
             while target < len(lines) and (not lines[target].strip() or _COMMENT_LINE.match(lines[target])):
                 target += 1
-        for code in filter(None, (c.strip() for c in m.group(2).split(","))):
+        for item in filter(None, (c.strip() for c in m.group(2).split(","))):
+            code, _, table = item.partition("(")
             {"ruleid": fire, "ok": quiet, "suppressed": silenced}[m.group(1)].add((code, target + 1))
+            if table:
+                tables[(code, target + 1)] = table.rstrip(")")
     return fire, quiet, silenced
 
 
 @pytest.mark.parametrize("path", fixture_files(), ids=lambda p: str(p.relative_to(FIXTURES)))
 def test_fixture(path: Path):
     lines = path.read_text(encoding="utf-8").splitlines()
-    fire, quiet, silenced = expectations(path)
+    tables: dict = {}
+    fire, quiet, silenced = expectations(path, tables)
     assert fire or quiet or silenced, f"{path} has no annotations"
     result = lint_paths([str(path)], make_config(**_options(lines, path)))
 
@@ -73,6 +80,12 @@ def test_fixture(path: Path):
         (f.code, f.span.line, f.message, f.suppressed is not None) for f in result.findings
         if not {(f.code, f.span.line), (f.code, f.anchor)} & (silenced if f.suppressed else fire)
     )
+    named = {}
+    for f in result.findings:
+        for key in ((f.code, f.span.line), (f.code, f.anchor)):
+            named.setdefault(key, set()).add(f.table)
+    wrong_tables = sorted((key, table, named.get(key)) for key, table in tables.items() if table not in named.get(key, ()))
+    assert not wrong_tables, f"annotated table not named by the finding: {wrong_tables}"
     assert not missing and not wrong and not unexpected, (
         f"\nmissing (annotated, not reported as annotated): {missing}"
         f"\nreported although annotated ok: {wrong}"
