@@ -46,6 +46,30 @@ def init_repo(path: Path) -> Path:
     return path
 
 
+def feature_branch(path: Path, files: dict[str, str]) -> Path:
+    """A repository whose `main` holds `files`, checked out on a new branch `feature`."""
+    repo = init_repo(path)
+    for name, text in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "base")
+    git(repo, "checkout", "-q", "-b", "feature")
+    return repo
+
+
+PR_AND_CI_VARIABLES = ("LINTMIG_BASE", "GITHUB_EVENT_PATH", "GITHUB_BASE_REF", "CI_MERGE_REQUEST_DIFF_BASE_SHA",
+                       "CI_MERGE_REQUEST_IID", "CI_MERGE_REQUEST_DESCRIPTION", "LINTMIG_PR_BODY",
+                       "PRE_COMMIT_FROM_REF", "PRE_COMMIT_TO_REF")
+
+
+def as_ci(monkeypatch) -> None:
+    """A CI run with no pull request known: nothing of the test machine's own CI leaks in."""
+    for name in PR_AND_CI_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CI", "true")
+
+
 def lint_in_repo(tmp_path: Path, before: str, after: str, name: str = "db/migrations/0001.sql", **options):
     """`before` committed on main, then `after` in the working tree of a branch: diff mode."""
     from lintmig.engine import lint_change

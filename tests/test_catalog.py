@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from conftest import git, init_repo, lint_in_repo, lint_text
+from conftest import as_ci, feature_branch, lint_in_repo, lint_text
 from lintmig import catalog
 from lintmig.catalog import CatalogError, parse_rule
 from lintmig.checks import CHECKS
@@ -64,19 +64,12 @@ def _config_codes(tmp_path, example, monkeypatch):
     a new unsafe migration; linted in diff mode as CI would."""
     from lintmig.cli import main
 
-    repo = init_repo(tmp_path / "repo")
-    (repo / ".lintmig.yaml").write_text(example["before"])
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "base")
-    git(repo, "checkout", "-q", "-b", "feature")
+    repo = feature_branch(tmp_path / "repo", {".lintmig.yaml": example["before"]})
     (repo / ".lintmig.yaml").write_text(example["config"])
     (repo / "db" / "migrations").mkdir(parents=True)
     (repo / "db" / "migrations" / "0001_index.sql").write_text("CREATE INDEX ix_a ON orders (a);\n")
     monkeypatch.chdir(repo)
-    monkeypatch.setenv("CI", "true")
-    for name in ("LINTMIG_BASE", "GITHUB_EVENT_PATH", "GITHUB_BASE_REF", "CI_MERGE_REQUEST_DIFF_BASE_SHA",
-                 "CI_MERGE_REQUEST_IID", "CI_MERGE_REQUEST_DESCRIPTION", "LINTMIG_PR_BODY"):
-        monkeypatch.delenv(name, raising=False)
+    as_ci(monkeypatch)
     import contextlib
     import io
     import json

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import git, init_repo
+from conftest import as_ci, feature_branch, git
 from lintmig.cli import main
 
 UNSAFE = "CREATE INDEX ix_orders_a ON orders (a);\n"
@@ -30,18 +30,10 @@ def codes(report) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def repo(tmp_path, monkeypatch):
-    repo = init_repo(tmp_path / "repo")
-    (repo / "db" / "migrations").mkdir(parents=True)
-    (repo / "db" / "migrations" / "0001_base.sql").write_text("CREATE TABLE orders (id bigint PRIMARY KEY, a int);\n")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "base")
-    git(repo, "checkout", "-q", "-b", "feature")
+    repo = feature_branch(tmp_path / "repo", {
+        "db/migrations/0001_base.sql": "CREATE TABLE orders (id bigint PRIMARY KEY, a int);\n"})
     monkeypatch.chdir(repo)
-    for name in ("LINTMIG_BASE", "GITHUB_EVENT_PATH", "GITHUB_BASE_REF", "CI_MERGE_REQUEST_DIFF_BASE_SHA",
-                 "CI_MERGE_REQUEST_IID", "CI_MERGE_REQUEST_DESCRIPTION", "LINTMIG_PR_BODY",
-                 "PRE_COMMIT_FROM_REF", "PRE_COMMIT_TO_REF"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("CI", "true")
+    as_ci(monkeypatch)
     return repo
 
 
