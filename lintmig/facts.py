@@ -10,14 +10,6 @@ from typing import Callable, Iterable, Optional
 
 from .model import Migration, Operation
 
-DDL_KINDS = frozenset({
-    "create_table", "drop_table", "rename_table", "create_index", "drop_index", "add_column",
-    "drop_column", "rename_column", "alter_column_type", "set_not_null", "drop_not_null",
-    "set_default", "drop_default", "add_constraint", "drop_constraint", "validate_constraint",
-    "alter_table", "attach_partition", "detach_partition", "create_trigger", "drop_trigger",
-    "truncate", "reindex", "cluster", "vacuum", "lock_table", "optimize_table",
-    "alter_type_add_value", "batch_alter",
-})
 TIMEOUT_SETTINGS = ("lock_timeout", "statement_timeout", "lock_wait_timeout", "idle_in_transaction_session_timeout")
 _OFF = {"0", "0s", "0ms", "default", "'0'", ""}
 

@@ -25,6 +25,17 @@ KINDS = frozenset({
 })
 
 
+# Kinds that change the schema: MySQL commits implicitly around each of them.
+DDL_KINDS = frozenset({
+    "create_table", "drop_table", "rename_table", "create_index", "drop_index", "add_column",
+    "drop_column", "rename_column", "alter_column_type", "set_not_null", "drop_not_null",
+    "set_default", "drop_default", "add_constraint", "drop_constraint", "validate_constraint",
+    "alter_table", "attach_partition", "detach_partition", "create_trigger", "drop_trigger",
+    "truncate", "reindex", "cluster", "vacuum", "lock_table", "optimize_table",
+    "alter_type_add_value", "batch_alter",
+})
+
+
 class Txn(NamedTuple):
     """The transaction an operation runs in (an operation outside any has `txn` None).
 

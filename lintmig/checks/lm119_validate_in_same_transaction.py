@@ -1,4 +1,4 @@
-from ..facts import DDL_KINDS
+from ..model import DDL_KINDS
 from .base import Hit, check, name
 
 

@@ -53,11 +53,10 @@ def _extract_python(path: str, text: str, config: Config) -> Migration:
     import libcst
 
     try:
-        readable = check_depth(text)
         front = front_end_for(path, text)
         if front is not None:
-            return front.extract(path, text, config)
-        if not readable:
+            return front.extract(path, text, config)  # it parses through parse_python's depth check
+        if not check_depth(text):
             libcst.parse_module(text)  # newer syntax than this Python's, or a real error
     except UnreadablePython as err:
         return unreadable(path, config.dialect, str(err), line=err.line)

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..model import Comment, Migration, Operation, Txn
+from ..model import DDL_KINDS, Comment, Migration, Operation, Txn
 from .pytext import PLACEHOLDER, Text
 from .sql import read_sql
 
@@ -273,7 +273,6 @@ class EmbeddedReader:
     def _transactions(self, ops: list[Operation]) -> list[Operation]:
         """Explicit BEGIN/COMMIT (strings or Begin()/Commit() calls) and transaction callbacks,
         tracked per function; MySQL commits around DDL."""
-        from ..facts import DDL_KINDS
 
         state: dict[int, Optional[Txn]] = {}
         count = 0

@@ -5,7 +5,7 @@ from typing import Any, Optional
 
 import libcst as cst
 
-from ..model import Comment, Operation, Span, Txn
+from ..model import DDL_KINDS, Comment, Operation, Span, Txn
 from .pypos import positions
 from .pytext import Evaluator, Text, text_or_none
 from .sql import read_sql
@@ -140,7 +140,6 @@ class PythonReader:
 
     def _mysql_commits(self) -> None:
         if self.dialect == "mysql":  # MySQL commits around every DDL statement
-            from ..facts import DDL_KINDS
 
             for op in self.ops:
                 if op.kind in DDL_KINDS:

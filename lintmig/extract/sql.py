@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from ..model import Comment, Migration, Operation, Span, Txn
+from ..model import DDL_KINDS, Comment, Migration, Operation, Span, Txn
 from . import parallel
 from .sql_expr import PLACEHOLDER
 from ..sql_split import SplitError, split
@@ -228,7 +228,6 @@ def assign_transactions(ops: list[Operation], dialect: str, implicit: Optional[T
     `Txn("file")` when the tool wraps the file, or None when statements run one by
     one). MySQL commits implicitly around every DDL statement; a DO block is atomic.
     """
-    from ..facts import DDL_KINDS
 
     explicit: Optional[Txn] = None
     count = 0
