@@ -243,8 +243,11 @@ def _check_migration(mig: Migration, facts, by_kind: dict, strict_rule, config: 
 
 def _finding(rule: catalog.Rule, hit, mig: Migration, severity: dict, index: dict[int, int]) -> Finding:
     op = hit.op
+    message = hit.message
+    if op.args.get("unknown"):  # the check read them as absent: say so
+        message += f" (lintmig could not tell {', '.join(op.args['unknown'])} from the code and assumed not)"
     return Finding(
         code=rule.code, name=rule.name, severity=severity.get(rule.code, rule.severity), path=mig.path, span=op.span,
-        message=hit.message, help=rule.use_instead, table=hit.table or op.table, anchor=op.anchor,
+        message=message, help=rule.use_instead, table=hit.table or op.table, anchor=op.anchor,
         op=index.get(id(op)),
     )

@@ -11,18 +11,84 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Optional
 
 
-# The closed set of operation kinds front ends produce; a rule's `applies_to` must name
-# kinds from it (checked when the catalog loads), so a misspelt kind is an error, not a
-# silently dead rule.
-KINDS = frozenset({
-    "add_column", "add_constraint", "alter_column_type", "alter_table", "alter_type_add_value",
-    "attach_partition", "batch_alter", "cluster", "create_index", "create_table", "create_trigger", "delete",
-    "detach_partition", "drop_column", "drop_constraint", "drop_default", "drop_index", "drop_not_null",
-    "drop_table", "drop_trigger", "insert_select", "lock_table", "optimize_table", "parse_error",
-    "refresh_materialized_view", "reindex", "rename_column", "rename_table", "reset_setting", "set_default",
-    "set_not_null", "set_setting", "transaction", "truncate", "unanalyzable", "update", "vacuum",
-    "validate_constraint",
-})
+# The closed set of operation kinds front ends produce, each with the fields (`args`) it
+# may carry and their types. A rule's `applies_to` must name kinds from it (checked when
+# the catalog loads: a misspelt kind is an error, not a silently dead rule), and the tests
+# check that every front end produces only declared fields of the declared types.
+# A field that is absent says nothing ("not concurrent" is the absence of `concurrently`);
+# a field the front end could not evaluate is listed in `unknown` instead, and a check
+# that reads it assumes the unsafe value and says so.
+_STR, _BOOL, _INT, _LIST, _TUPLE, _DICT = (str,), (bool,), (int,), (list,), (tuple,), (dict,)
+HOST_FIELDS: dict[str, tuple] = {
+    "enclosing": _TUPLE, "calls": _TUPLE, "scope": _INT, "in_do_block": _BOOL, "multi_statement": _BOOL,
+    "row_by_row": _BOOL, "txn_callback": _STR, "unknown": _TUPLE,
+}
+FIELDS: dict[str, dict[str, tuple]] = {
+    "add_column": {"column": _STR, "type": _TUPLE, "not_null": _BOOL, "has_default": _BOOL, "default_volatility": _STR,
+                   "default_func": _STR, "sql_server_default": _BOOL, "if_not_exists": _BOOL, "algorithm": _STR,
+                   "position": _STR, "lock": _STR},
+    "add_constraint": {"name": _STR, "type": _STR, "columns": _LIST, "references": _STR, "not_valid": _BOOL,
+                       "on_new_column": _BOOL, "column_has_default": _BOOL, "not_null_column": _STR, "using_index": _BOOL},
+    "alter_column_type": {"column": _STR, "new_type": _TUPLE, "old_type": _TUPLE, "using": _BOOL, "algorithm": _STR,
+                          "lock": _STR},
+    "alter_table": {"action": _STR, "action_sql": _STR},
+    "alter_type_add_value": {},
+    "attach_partition": {"partition": _STR},
+    "batch_alter": {"recreate": _BOOL, "why": _STR},
+    "cluster": {},
+    "create_index": {"name": _STR, "columns": _LIST, "unique": _BOOL, "concurrently": _BOOL, "if_not_exists": _BOOL,
+                     "partial": _BOOL, "only": _BOOL, "method": _STR, "index_type": _STR, "algorithm": _STR, "lock": _STR,
+                     "drops_invalid": _BOOL},
+    "create_table": {"columns": _DICT, "keys": _LIST, "if_not_exists": _BOOL, "may_exist": _BOOL, "as_select": _BOOL,
+                     "sources": _LIST, "temporary": _BOOL},
+    "create_trigger": {},
+    "delete": {"bounds": _LIST, "joined": _BOOL, "limit": _BOOL, "batch_subquery": _BOOL},
+    "detach_partition": {"partition": _STR, "concurrently": _BOOL},
+    "drop_column": {"column": _STR, "if_exists": _BOOL},
+    "drop_constraint": {"name": _STR, "if_exists": _BOOL},
+    "drop_default": {"column": _STR},
+    "drop_index": {"name": _STR, "concurrently": _BOOL, "if_exists": _BOOL},
+    "drop_not_null": {"column": _STR},
+    "drop_table": {"if_exists": _BOOL},
+    "drop_trigger": {},
+    "insert_select": {"sources": _LIST},
+    "lock_table": {},
+    "optimize_table": {},
+    "parse_error": {"reason": _STR},
+    "refresh_materialized_view": {"concurrently": _BOOL},
+    "reindex": {"name": _STR, "target": _STR, "concurrently": _BOOL},
+    "rename_column": {"column": _STR, "new_name": _STR},
+    "rename_table": {"new_name": _STR},
+    "reset_setting": {"name": _STR},
+    "set_default": {"column": _STR},
+    "set_not_null": {"column": _STR},
+    "set_setting": {"name": _STR, "value": _STR, "scope": _STR},
+    "transaction": {"action": _STR, "mode": _STR},
+    "truncate": {},
+    "unanalyzable": {"reason": _STR},
+    "update": {"where": _STR, "bounds": _LIST, "joined": _BOOL, "limit": _BOOL, "batch_subquery": _BOOL, "batched": _BOOL},
+    "vacuum": {"full": _BOOL},
+    "validate_constraint": {"name": _STR},
+}
+KINDS = frozenset(FIELDS)
+
+
+def field_problems(kind: str, args: dict) -> list[str]:
+    """What is wrong with an operation's fields: an unknown kind, an undeclared field, a
+    value of the wrong type (empty when it follows the declaration)."""
+    if kind not in FIELDS:
+        return [f"unknown kind {kind!r}"]
+    declared = {**HOST_FIELDS, **FIELDS[kind]}
+    problems = []
+    for name, value in args.items():
+        if name not in declared:
+            problems.append(f"{kind}: undeclared field {name!r}")
+        elif value is not None and not isinstance(value, declared[name]):
+            problems.append(f"{kind}.{name}: {type(value).__name__} is not {declared[name][0].__name__}")
+    for name in args.get("unknown") or ():
+        if name not in FIELDS[kind]:
+            problems.append(f"{kind}: unknown names undeclared field {name!r}")
+    return problems
 
 
 # Kinds that change the schema: MySQL commits implicitly around each of them.

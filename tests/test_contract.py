@@ -361,3 +361,50 @@ def test_transactions_are_typed_values_in_every_front_end():
                 assert op.txn is None or (isinstance(op.txn, Txn) and op.txn.kind in TXN_KINDS), op.txn
                 kinds |= {op.txn.kind} if op.txn else set()
     assert kinds >= {"explicit", "file", "do_block", "migration", "runner_schema", "runner_step"}
+
+
+def _all_operations():
+    """Every operation every front end produces from the fixtures, the examples and the
+    rule catalog's examples, in every dialect."""
+    from lintmig import catalog
+    from lintmig.discover import paths_to_files
+    from lintmig.engine import extract_all
+    from lintmig.extract import extract_text
+    from conftest import ROOT
+    from test_catalog import WRAP
+
+    for dialect in ("postgres", "sqlite", "mysql"):
+        config = make_config(dialect=dialect, embedded=["**/*.go", "**/*.ts", "**/*.rs"])
+        for mig in extract_all(paths_to_files([str(FIXTURES), str(ROOT / "examples")], config).files, config):
+            yield from ((mig.path, op) for op in mig.operations)
+    for rule in catalog.load().values():
+        for example in (rule.examples.get("bad") or []) + (rule.examples.get("good") or []):
+            host = next(h for h in catalog.HOSTS if h in example)
+            if host == "config":
+                continue
+            name, head, indent = WRAP[host]
+            body = "".join(indent + line for line in example[host].splitlines(keepends=True))
+            config = make_config(dialect=example.get("dialect", "postgres"))
+            mig = extract_text(name, head + body + ("\n    ]\n" if host == "django" else "\n"), config)
+            yield from ((f"{rule.code} example", op) for op in mig.operations)
+
+
+def test_every_front_end_produces_only_declared_fields():
+    from lintmig.model import field_problems
+
+    problems = sorted({f"{where}: {p}" for where, op in _all_operations() for p in field_problems(op.kind, op.args)})
+    assert problems == []
+
+
+def test_a_flag_the_front_end_cannot_evaluate_is_unknown_not_false(tmp_path):
+    found = lint(tmp_path, HEAD + '''
+CONCURRENT = settings.use_concurrent_builds()
+
+
+def upgrade():
+    op.create_index("ix_orders_a", "orders", ["a"], postgresql_concurrently=CONCURRENT)
+    op.create_index("ix_orders_b", "orders", ["b"], postgresql_concurrently=False)
+''')
+    messages = {f.span.line: f.message for f in found if f.code == "LM101"}
+    assert set(messages) == {12, 13}  # unknown is judged as not concurrent: never a silent pass
+    assert "could not tell concurrently" in messages[12] and "could not tell" not in messages[13]

@@ -362,19 +362,34 @@ class AlembicReader(PythonReader):
         if reader is not None:
             reader(v, ctx, site)
 
+    @staticmethod
+    def _flags(v: dict, **fields: str) -> dict[str, Any]:
+        """Boolean keyword arguments as fields: True only when written True; a value lintmig
+        cannot evaluate (a variable, a call) is listed in `unknown`, never taken as False."""
+        out: dict[str, Any] = {}
+        unknown = []
+        for field_name, keyword in fields.items():
+            value = v.get(keyword)
+            out[field_name] = value is True
+            if keyword in v and value not in (True, False, None):
+                unknown.append(field_name)
+        if unknown:
+            out["unknown"] = tuple(unknown)
+        return out
+
     def _op_create_index(self, v, ctx, site):
         columns = v.get("columns")
         self._emit("create_index", v.get("table_name"), {
-            "name": text_or_none(v.get("index_name")), "unique": v.get("unique") is True,
-            "concurrently": v.get("postgresql_concurrently") is True, "if_not_exists": v.get("if_not_exists") is True,
+            "name": text_or_none(v.get("index_name")),
+            **self._flags(v, unique="unique", concurrently="postgresql_concurrently", if_not_exists="if_not_exists"),
             "partial": v.get("postgresql_where") is not None or v.get("sqlite_where") is not None,
             "columns": [text_or_none(c) for c in columns if text_or_none(c)] if isinstance(columns, list) else [],
         }, ctx, site)
 
     def _op_drop_index(self, v, ctx, site):
         self._emit("drop_index", v.get("table_name"), {
-            "name": text_or_none(v.get("index_name")), "concurrently": v.get("postgresql_concurrently") is True,
-            "if_exists": v.get("if_exists") is True}, ctx, site)
+            "name": text_or_none(v.get("index_name")),
+            **self._flags(v, concurrently="postgresql_concurrently", if_exists="if_exists")}, ctx, site)
 
     def _op_add_column(self, v, ctx, site):
         table, info = v.get("table_name"), column_info(v.get("column"), self.dialect)
@@ -409,7 +424,7 @@ class AlembicReader(PythonReader):
     def _constraint(self, ctype: str, v: dict, ctx: Ctx, site: Span, **extra) -> None:
         table = v.get("table_name", v.get("source_table"))
         self._emit("add_constraint", table, {"name": text_or_none(v.get("constraint_name")), "type": ctype,
-                                              "not_valid": v.get("postgresql_not_valid") is True, **extra}, ctx, site)
+                                              **self._flags(v, not_valid="postgresql_not_valid"), **extra}, ctx, site)
 
     def _op_create_foreign_key(self, v, ctx, site):
         self._constraint("foreign_key", v, ctx, site, references=text_or_none(v.get("referent_table")))
