@@ -245,7 +245,7 @@ def _finding(rule: catalog.Rule, hit, mig: Migration, severity: dict, index: dic
     op = hit.op
     message = hit.message
     if op.args.get("unknown"):  # the check read them as absent: say so
-        message += f" (lintmig could not tell {', '.join(op.args['unknown'])} from the code and assumed not)"
+        message += f" (lintmig could not tell {', '.join(op.args['unknown'])} from the code and judged the unsafe case)"
     return Finding(
         code=rule.code, name=rule.name, severity=severity.get(rule.code, rule.severity), path=mig.path, span=op.span,
         message=message, help=rule.use_instead, table=hit.table or op.table, anchor=op.anchor,

@@ -408,3 +408,17 @@ def upgrade():
     messages = {f.span.line: f.message for f in found if f.code == "LM101"}
     assert set(messages) == {12, 13}  # unknown is judged as not concurrent: never a silent pass
     assert "could not tell concurrently" in messages[12] and "could not tell" not in messages[13]
+
+
+def test_a_django_null_the_front_end_cannot_evaluate_is_unknown(tmp_path):
+    app = tmp_path / "shop" / "migrations"
+    app.mkdir(parents=True)
+    (app / "0001_initial.py").write_text(
+        "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    initial = True\n"
+        "    operations = [migrations.CreateModel('Order', fields=[('id', models.BigAutoField(primary_key=True))])]\n")
+    found = lint(tmp_path, "from django.db import migrations, models\nfrom shop.settings import NULLABLE\n\n\n"
+                 "class Migration(migrations.Migration):\n    dependencies = [('shop', '0001_initial')]\n"
+                 "    operations = [migrations.AddField('order', 'region', models.CharField(max_length=2, null=NULLABLE))]\n",
+                 name="shop/migrations/0002_region.py")
+    assert [f.code for f in found if f.code == "LM113"] == ["LM113"]
+    assert "could not tell not_null" in next(f.message for f in found if f.code == "LM113")

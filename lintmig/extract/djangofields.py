@@ -28,6 +28,8 @@ class Field:
     primary_key: bool
     references: Optional[str]  # the model a ForeignKey points to
     options: dict[str, Any]
+    # `null=` given as something lintmig cannot evaluate: judged NOT NULL, and said so.
+    null_unknown: bool = False
 
     @property
     def is_relation(self) -> bool:
@@ -60,4 +62,5 @@ def read_field(value: Any) -> Optional[Field]:
         primary_key=value.kwargs.get("primary_key") is True,
         references=text_or_none(target),
         options={k: (text_or_none(v) or v) for k, v in value.kwargs.items()},
+        null_unknown="null" in value.kwargs and value.kwargs["null"] not in (True, False),
     )
