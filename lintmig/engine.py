@@ -69,7 +69,8 @@ def _notes(pr) -> list[str]:
 
 
 def _in_change(findings: list[Finding], migrations: list[Migration]) -> list[Finding]:
-    """The diff filter: findings whose operation (or opt-out line) the change added or changed."""
+    """The diff filter: findings whose operation (or, for a finding about an opt-out, whose
+    line) the change added or changed."""
     by_path = {m.path: m for m in migrations}
     kept = []
     for f in findings:
@@ -77,7 +78,9 @@ def _in_change(findings: list[Finding], migrations: list[Migration]) -> list[Fin
         if mig is None or mig.changed_lines is None:
             kept.append(f)
             continue
-        lines = set(range(f.span.line, f.span.end_line + 1)) | {f.anchor}
+        op = mig.operations[f.op] if f.op is not None else None
+        where = op.span if op is not None else f.span
+        lines = set(range(where.line, where.end_line + 1)) | {op.anchor if op is not None else f.anchor}
         if lines & mig.changed_lines:
             kept.append(f)
     return kept
