@@ -134,9 +134,8 @@ def _config_from_flags(args, diff_mode: bool = False, pr=None):
 def _check(args) -> int:
     from .config import UsageError
     from .engine import lint_paths
-    from .report import render
-
     from .pullrequest import from_environment
+    from .report import render
 
     pr = from_environment(args.pr_body)
     diff_mode = not args.paths or bool(args.base or args.staged)

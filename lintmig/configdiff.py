@@ -13,7 +13,6 @@ import os
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-
 from .config import Config, UsageError, parse_duration
 from .model import Finding, Span
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .config import Config, UsageError
+from .extract.registry import front_end_for, language
 from .order import natural_key
-from .extract.registry import EMBEDDED_SUFFIXES, front_end_for, language
 from .sources import Source, inside, read_source, work_tree_root
 
 _SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".lintmig_cache"}

@@ -13,9 +13,9 @@ from . import catalog
 from .cache import ExtractCache, open_cache
 from .config import Config
 from .discover import paths_to_files
-from .order import natural_key
 from .extract import extract_file, unreadable
 from .model import Finding, Migration
+from .order import natural_key
 from .sources import Source, read_source
 
 # Below this many files to parse, a process pool costs more than it saves.

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Optional
 
-
 # The closed set of operation kinds front ends produce, each with the fields (`args`) it
 # may carry and their types. A rule's `applies_to` must name kinds from it (checked when
 # the catalog loads: a misspelt kind is an error, not a silently dead rule), and the tests

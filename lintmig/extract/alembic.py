@@ -15,8 +15,8 @@ import libcst as cst
 from ..model import Migration, Operation, Span, Txn
 from .pycolumns import column_info, sa_type
 from .pyreader import PythonReader
-from .safecalls import safe_call
 from .pytext import UNKNOWN, Call, Text, dotted, text_or_none
+from .safecalls import safe_call
 
 # Positional parameters of Alembic's operations (table first); batch_op drops the table.
 SIGNATURES = {

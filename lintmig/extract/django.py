@@ -14,11 +14,11 @@ from typing import Any, Optional
 
 import libcst as cst
 
-from .sniff import is_django
 from ..model import Migration, Span, Txn
 from .djangofields import Field, read_field
 from .pyreader import PythonReader
 from .pytext import UNKNOWN, Call, Text, dotted, text_or_none
+from .sniff import is_django
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ helpers) become operations marked `safe_call`; suppress.py silences scale findin
 """
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Optional
 
 import libcst as cst
@@ -17,7 +16,6 @@ import libcst as cst
 from ..model import Migration, Span, Txn
 from .alembic import AlembicReader, Ctx
 from .safecalls import SIGNATURES, safe_call
-from .pytext import text_or_none
 
 # The runner's defaults (lintmig/runner/database.py Timeouts), SET LOCAL in every transaction.
 RUNNER_TIMEOUTS = {"lock_timeout": ("3s", "runner"), "statement_timeout": ("30s", "runner"),

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from ..model import DDL_KINDS, Comment, Migration, Operation, Span, Txn
+from ..sql_split import SplitError, split
 from . import parallel
 from .sql_expr import PLACEHOLDER
-from ..sql_split import SplitError, split
 
 Locate = Callable[[int], tuple[int, int]]
 

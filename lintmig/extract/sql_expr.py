@@ -6,7 +6,6 @@ sqlglot node.
 from __future__ import annotations
 
 import re
-
 import sys
 from typing import Optional
 
