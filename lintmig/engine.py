@@ -39,7 +39,7 @@ def lint_paths(paths: list[str], config: Config, pr=None) -> Result:
 
     selection = paths_to_files(paths, config)
     migrations = extract_all(selection.files, config)
-    findings = check_all(migrations, config)
+    findings = check_all(migrations, config, separate=True)
     return Result(apply(findings, migrations, config, pr), len(selection.files), len(selection.skipped), _notes(pr))
 
 
@@ -197,7 +197,10 @@ def migration_order(migrations: list[Migration]) -> list[Migration]:
     return out
 
 
-def check_all(migrations: list[Migration], config: Config) -> list[Finding]:
+def check_all(migrations: list[Migration], config: Config, separate: bool = False) -> list[Finding]:
+    """Findings of every migration. `separate`: each migration is its own change, judged
+    against what the migrations before it leave (a path run); otherwise the migrations form
+    one change (diff mode: a table one of them creates is new for the others)."""
     from .checks import CHECKS, MigrationFacts
     from .facts import ChangeFacts
 
@@ -207,7 +210,7 @@ def check_all(migrations: list[Migration], config: Config) -> list[Finding]:
 
         attach(migrations, config)
     ordered = migration_order(migrations)
-    change = ChangeFacts(ordered, config, is_added=_is_added(ordered))
+    change = ChangeFacts(ordered, config, is_added=_is_added(ordered), separate=separate)
     by_kind: dict[str, list] = {}
     strict_rule = None
     for code, rule in rules.items():

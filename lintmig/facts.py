@@ -17,8 +17,12 @@ _OFF = {"0", "0s", "0ms", "default", "'0'", ""}
 class ChangeFacts:
     """Facts over all migrations of one change, in migration order."""
 
-    def __init__(self, migrations: list[Migration], config, is_added: Optional[Callable[[Operation], bool]] = None):
+    def __init__(self, migrations: list[Migration], config, is_added: Optional[Callable[[Operation], bool]] = None,
+                 separate: bool = False):
         self.config = config
+        # Each migration its own change (`lintmig check PATH...`): a table is new only inside
+        # the migration that creates it; keys, indexes and checks learnt earlier still count.
+        self.separate = separate
         self.migrations = migrations
         self._is_added = is_added or (lambda op: True)
         self._new_spans: dict[str, list[list[int]]] = {}  # table -> [[from, to], ...] positions
@@ -48,6 +52,9 @@ class ChangeFacts:
                 self._learn(op, pos, not_null_checks)
                 if op.txn is not None:
                     self._txn_groups.setdefault(self.txn_key(mig, op), []).append(op)
+            if self.separate:
+                for table in list(self._new_spans):
+                    self._end_new(table, pos)
         for spans in self._new_spans.values():
             for span in spans:
                 if span[1] < 0:
