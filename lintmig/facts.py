@@ -26,6 +26,9 @@ class ChangeFacts:
         self.migrations = migrations
         self._is_added = is_added or (lambda op: True)
         self._new_spans: dict[str, list[list[int]]] = {}  # table -> [[from, to], ...] positions
+        # A boot-time `CREATE TABLE IF NOT EXISTS` (or one inside a conditional) runs at every
+        # start: it makes its table new only for the statements of its own SQL text.
+        self._new_only_in: dict[int, tuple] = {}  # id(span) -> (path, anchor)
         self.keys: dict[str, set[tuple[str, ...]]] = {}
         self._keys_cache: dict[Optional[str], list[tuple[str, ...]]] = {}
         self.created: set[str] = set()  # tables whose definition (and so whose keys) the change shows
@@ -36,6 +39,7 @@ class ChangeFacts:
         # Facts learnt about operations live here, keyed by the operation's identity in this
         # run: the operations themselves (maybe straight from the cache) are never written.
         self._seq: dict[int, int] = {}
+        self._path_of: dict[int, str] = {}
         self.settings: dict[int, dict[str, tuple[str, str]]] = {}
         self._walk()
         for mig in migrations:
@@ -49,7 +53,8 @@ class ChangeFacts:
             for op in mig.operations:
                 pos += 1
                 self._seq[id(op)] = pos
-                self._learn(op, pos, not_null_checks)
+                self._path_of[id(op)] = mig.path
+                self._learn(op, pos, not_null_checks, mig)
                 if op.txn is not None:
                     self._txn_groups.setdefault(self.txn_key(mig, op), []).append(op)
             if self.separate:
@@ -60,14 +65,17 @@ class ChangeFacts:
                 if span[1] < 0:
                     span[1] = pos + 1
 
-    def _learn(self, op: Operation, pos: int, not_null_checks: dict) -> None:
+    def _learn(self, op: Operation, pos: int, not_null_checks: dict, mig: Migration) -> None:
         table, args = op.table, op.args
         if op.kind == "create_table" and table:
             # A squashed migration's tables may exist already; IF NOT EXISTS counts when added.
             if not args.get("may_exist") and (not args.get("if_not_exists") or self._is_added(op)):
                 self._end_new(table, pos)
                 if not args.get("as_select"):
-                    self._new_spans.setdefault(table, []).append([pos, -1])
+                    span = [pos, -1]
+                    self._new_spans.setdefault(table, []).append(span)
+                    if self.separate and mig.host == "embedded" and (args.get("if_not_exists") or args.get("enclosing")):
+                        self._new_only_in[id(span)] = (mig.path, op.anchor)
             self.created.add(table)
             for cols in args.get("keys") or []:
                 self._add_key(table, cols)
@@ -142,7 +150,12 @@ class ChangeFacts:
         if not spans:
             return False
         seq = self._seq[id(op)]
-        return any(start < seq <= end for start, end in spans)
+        for span in spans:
+            if span[0] < seq <= span[1]:
+                only = self._new_only_in.get(id(span))
+                if only is None or only == (self._path_of[id(op)], op.anchor):
+                    return True
+        return False
 
     def table_keys(self, table: Optional[str]) -> list[tuple[str, ...]]:
         """The table's keys: what the change shows, else the `keys` config, else `id`."""

@@ -26,3 +26,42 @@ def test_in_diff_mode_the_migrations_a_change_adds_are_one_change(tmp_path, monk
     monkeypatch.chdir(repo)
     as_ci(monkeypatch)
     assert lint_change(make_config(select=["LM101"]), None, False, []).findings == []
+
+
+def test_lm005_is_about_versioned_migrations_never_boot_time_code(tmp_path, monkeypatch):
+    go = ('package db\n\nfunc migrate(db *sql.DB) {\n'
+          '\tdb.Exec("CREATE TABLE IF NOT EXISTS notes (id bigint PRIMARY KEY)")\n}\n')
+    repo = feature_branch(tmp_path / "repo", {"cmd/db.go": go})
+    (repo / "cmd" / "db.go").write_text(go.replace(
+        "}\n", '\tdb.Exec("CREATE INDEX IF NOT EXISTS ix_orders_a ON orders (a)")\n}\n', 1))
+    monkeypatch.chdir(repo)
+    as_ci(monkeypatch)
+    found = lint_change(make_config(embedded=["cmd/*.go"], select=["LM005", "LM101"]), None, False, []).findings
+    assert [(f.code, f.table) for f in found] == [("LM101", "orders")]
+
+
+BOOT = '''package ingestor
+
+func migrate(db *sql.DB) error {
+\tif !obsExists {
+\t\tdb.Exec(`CREATE TABLE IF NOT EXISTS observations (id INTEGER PRIMARY KEY, observer_idx INTEGER, timestamp INTEGER)`)
+\t}
+\treturn nil
+}
+'''
+
+
+def test_boot_time_code_a_create_if_not_exists_does_not_make_the_table_new(tmp_path, monkeypatch):
+    """The seed incident: an index added to a boot-time Go migrator on a 1.9M-row table."""
+    repo = feature_branch(tmp_path / "repo", {"cmd/ingestor/db.go": BOOT})
+    (repo / "cmd" / "ingestor" / "db.go").write_text(BOOT.replace("\treturn nil", (
+        "\tdb.Exec(`CREATE INDEX IF NOT EXISTS idx_observations_observer_idx_timestamp "
+        "ON observations(observer_idx, timestamp)`)\n\treturn nil")))
+    monkeypatch.chdir(repo)
+    as_ci(monkeypatch)
+    config = make_config(dialect="sqlite", embedded=["cmd/ingestor/db.go"])
+    found = lint_change(config, None, False, []).findings
+    assert [(f.code, f.table) for f in found if f.suppressed is None] == [("LM102", "observations")]
+    # A path run of the whole file: the create runs at every boot, so it makes nothing new.
+    assert [(f.code, f.table) for f in lint_paths([str(repo / "cmd" / "ingestor" / "db.go")], config).findings
+            if f.code == "LM102"] == [("LM102", "observations")]
