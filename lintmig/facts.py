@@ -34,6 +34,9 @@ class ChangeFacts:
         self.created: set[str] = set()  # tables whose definition (and so whose keys) the change shows
         self.index_tables: dict[str, str] = {}
         self.validated_not_null: dict[tuple[str, str], int] = {}  # (table, column) -> position
+        # The schema the migrations before an operation leave: each column's type over time,
+        # [(position, type or None when dropped)]. Only what a migration shows; unknown stays None.
+        self._column_types: dict[tuple[str, str], list[tuple[int, Optional[tuple]]]] = {}
         self._txn_groups: dict[tuple, list[Operation]] = {}
         self._txn_filtered: dict[tuple, list[Operation]] = {}
         # Facts learnt about operations live here, keyed by the operation's identity in this
@@ -67,6 +70,7 @@ class ChangeFacts:
 
     def _learn(self, op: Operation, pos: int, not_null_checks: dict, mig: Migration) -> None:
         table, args = op.table, op.args
+        self._learn_columns(op, pos)
         if op.kind == "create_table" and table:
             # A squashed migration's tables may exist already; IF NOT EXISTS counts when added.
             if not args.get("may_exist") and (not args.get("if_not_exists") or self._is_added(op)):
@@ -105,6 +109,41 @@ class ChangeFacts:
             found = not_null_checks.get((table, args.get("name")))
             if found:
                 self.validated_not_null[found] = pos
+
+    def _learn_columns(self, op: Operation, pos: int) -> None:
+        table, args = op.table, op.args
+        if not table:
+            return
+        column = args.get("column")
+        if op.kind == "create_table":
+            for name, ctype in (args.get("columns") or {}).items():
+                self._set_type(table, name, pos, tuple(ctype) if ctype else None)
+        elif op.kind == "add_column" and column:
+            self._set_type(table, column, pos, tuple(args["type"]) if args.get("type") else None)
+        elif op.kind == "alter_column_type" and column:
+            self._set_type(table, column, pos, tuple(args["new_type"]) if args.get("new_type") else None)
+        elif op.kind == "drop_column" and column:
+            self._set_type(table, column, pos, None)
+        elif op.kind == "rename_column" and column and args.get("new_name"):
+            self._set_type(table, args["new_name"], pos, self.column_type_at(table, column, pos + 1))
+            self._set_type(table, column, pos, None)
+        elif op.kind == "rename_table" and args.get("new_name"):
+            for (t, c) in [key for key in self._column_types if key[0] == table]:
+                self._set_type(args["new_name"], c, pos, self.column_type_at(t, c, pos + 1))
+        elif op.kind == "drop_table":
+            for key in [key for key in self._column_types if key[0] == table]:
+                self._set_type(*key, pos, None)
+
+    def _set_type(self, table: str, column: str, pos: int, ctype: Optional[tuple]) -> None:
+        self._column_types.setdefault((table, column), []).append((pos, ctype))
+
+    def column_type_at(self, table: Optional[str], column: Optional[str], pos: int) -> Optional[tuple]:
+        """A column's type as the operations before position `pos` leave it (None: unknown)."""
+        found = None
+        for at, ctype in self._column_types.get((table or "", column or ""), ()):
+            if at < pos:
+                found = ctype
+        return found
 
     def _add_key(self, table: str, cols: Iterable[str]) -> None:
         key = tuple(c for c in cols if c)

@@ -65,3 +65,19 @@ def test_boot_time_code_a_create_if_not_exists_does_not_make_the_table_new(tmp_p
     # A path run of the whole file: the create runs at every boot, so it makes nothing new.
     assert [(f.code, f.table) for f in lint_paths([str(repo / "cmd" / "ingestor" / "db.go")], config).findings
             if f.code == "LM102"] == [("LM102", "observations")]
+
+
+def test_a_type_change_is_judged_against_the_type_an_earlier_migration_gave(tmp_path):
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "0001_create.sql").write_text("CREATE TABLE orders (id bigint PRIMARY KEY, ref varchar(20), n int);\n")
+    (folder / "0002_widen.sql").write_text("ALTER TABLE orders ALTER COLUMN ref TYPE varchar(40);\n")
+    (folder / "0003_text.sql").write_text("ALTER TABLE orders ALTER COLUMN ref TYPE text;\n")
+    (folder / "0004_narrow.sql").write_text("ALTER TABLE orders ALTER COLUMN ref TYPE varchar(10);\n")
+    (folder / "0005_bigint.sql").write_text("ALTER TABLE orders ALTER COLUMN n TYPE bigint;\n")
+    (folder / "0006_renamed.sql").write_text("ALTER TABLE orders RENAME COLUMN n TO total;\n"
+                                             "ALTER TABLE orders ALTER COLUMN total TYPE bigint;\n")
+    found = lint_paths([str(folder)], make_config(select=["LM111"])).findings
+    assert [(f.path.rsplit("/", 1)[-1], f.span.line) for f in found] == [
+        ("0004_narrow.sql", 1), ("0005_bigint.sql", 1)]
+    assert "from text to varchar(10)" in found[0].message and "from int to bigint" in found[1].message

@@ -64,6 +64,11 @@ class MigrationFacts:
     def is_small(self, table: Optional[str]) -> bool:
         return table in (getattr(self._config, "small_tables", None) or ())
 
+    def column_type(self, op: Operation, column: Optional[str]) -> Optional[tuple]:
+        """The column's type before this operation, as earlier operations of the change (or,
+        in a path run, earlier migrations) show it; None when unknown."""
+        return self.change.column_type_at(op.table, column, self.change.position(op))
+
     def settings(self, op: Operation) -> dict[str, tuple[str, str]]:
         """Timeouts in force at the operation: {name: (value, scope)}."""
         return self.change.settings.get(id(op), {})

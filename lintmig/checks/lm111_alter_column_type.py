@@ -28,7 +28,7 @@ def alter_column_type(op, facts):
     if not at_scale(op, facts):
         return
     args = op.args
-    new, old = args.get("new_type"), args.get("old_type")
+    new, old = args.get("new_type"), args.get("old_type") or facts.column_type(op, args.get("column"))
     column = args.get("column") or "a column"
     target = f"{new[0]}({', '.join(map(str, new[1]))})" if new and new[1] else (new[0] if new else "another type")
     if args.get("using"):
