@@ -16,6 +16,7 @@ from .discover import paths_to_files
 from .extract import extract_file, unreadable
 from .model import Finding, Migration
 from .order import natural_key
+from .extract.registry import EMBEDDED_SUFFIXES
 from .sources import Source, read_source
 
 # Below this many files to parse, a process pool costs more than it saves.
@@ -57,7 +58,9 @@ def lint_change(config: Config, base: Optional[str], staged: bool, paths: list[s
         whole = change.lines is None or change.context_changed
         mig.changed_lines = None if whole else frozenset(change.lines)
         mig.existed_at_base = change.existed
-    findings = [f for f in extra or [] if config.enabled(f.code)] + apply(check_all(migrations, config), migrations, config, pr)
+    history = _history(migrations, config)
+    found = check_all(migrations, config, history=history)
+    findings = [f for f in extra or [] if config.enabled(f.code)] + apply(found, migrations, config, pr)
     return Result(_in_change(findings, migrations), len(selection.files), len(selection.skipped), _notes(pr))
 
 
@@ -157,6 +160,41 @@ def _extract_many(todo: list[tuple[str, bytes, str]], config: Config) -> list[Mi
     return [_extract_job(j) for j in jobs]
 
 
+def _history(migrations: list[Migration], config: Config) -> list[Migration]:
+    """The migrations that ran before a change: in the folder of each migration the change
+    adds or modifies, the other migrations that come before it (Alembic: its ancestors along
+    down_revision; other tools: the files before it in the tool's order). Boot-time code has
+    no history: it runs whole at every start."""
+    from .discover import paths_to_files
+
+    changed = {m.path for m in migrations}
+    folders = sorted({os.path.dirname(m.path) or "." for m in migrations if m.host != "embedded"})
+    if not folders:
+        return []
+    candidates = [src for folder in folders for src in paths_to_files([folder], config).files
+                  if os.path.dirname(src.path) in folders and src.path not in changed
+                  and not src.path.endswith(EMBEDDED_SUFFIXES)]
+    before = extract_all(candidates, config)
+    by_revision = {m.revision: m for m in before if m.revision}
+    keep: dict[str, Migration] = {}
+    for mig in migrations:
+        here = os.path.dirname(mig.path) or "."
+        if mig.host == "alembic":
+            stack = list(mig.depends_on)
+            while stack:
+                parent = by_revision.get(stack.pop())
+                if parent is not None and parent.path not in keep:
+                    keep[parent.path] = parent
+                    stack.extend(parent.depends_on)
+        elif mig.host != "embedded":
+            mine = natural_key(os.path.basename(mig.path))
+            for other in before:
+                if (os.path.dirname(other.path) or ".") == here and other.host != "alembic" \
+                        and natural_key(os.path.basename(other.path)) < mine:
+                    keep[other.path] = other
+    return [m for m in keep.values() if m.host != "unknown"]
+
+
 def _crashed(job: tuple[str, bytes, Config], why: str) -> Migration:
     path, _, config = job
     return unreadable(path, config.dialect, f"lintmig's parser crashed on this file ({why}); the other files were still read")
@@ -197,10 +235,13 @@ def migration_order(migrations: list[Migration]) -> list[Migration]:
     return out
 
 
-def check_all(migrations: list[Migration], config: Config, separate: bool = False) -> list[Finding]:
+def check_all(migrations: list[Migration], config: Config, separate: bool = False,
+              history: Optional[list[Migration]] = None) -> list[Finding]:
     """Findings of every migration. `separate`: each migration is its own change, judged
     against what the migrations before it leave (a path run); otherwise the migrations form
-    one change (diff mode: a table one of them creates is new for the others)."""
+    one change (diff mode: a table one of them creates is new for the others). `history`:
+    migrations that ran before the change (diff mode), replayed for the schema they leave
+    and judged for nothing."""
     from .checks import CHECKS, MigrationFacts
     from .facts import ChangeFacts
 
@@ -210,7 +251,8 @@ def check_all(migrations: list[Migration], config: Config, separate: bool = Fals
 
         attach(migrations, config)
     ordered = migration_order(migrations)
-    change = ChangeFacts(ordered, config, is_added=_is_added(ordered), separate=separate)
+    change = ChangeFacts(ordered, config, is_added=_is_added(ordered), separate=separate,
+                         history=migration_order(history or []))
     by_kind: dict[str, list] = {}
     strict_rule = None
     for code, rule in rules.items():

@@ -18,11 +18,13 @@ class ChangeFacts:
     """Facts over all migrations of one change, in migration order."""
 
     def __init__(self, migrations: list[Migration], config, is_added: Optional[Callable[[Operation], bool]] = None,
-                 separate: bool = False):
+                 separate: bool = False, history: Optional[list[Migration]] = None):
         self.config = config
         # Each migration its own change (`lintmig check PATH...`): a table is new only inside
         # the migration that creates it; keys, indexes and checks learnt earlier still count.
         self.separate = separate
+        # Migrations that ran before the change: their schema counts, their tables are old.
+        self.history = history or []
         self.migrations = migrations
         self._is_added = is_added or (lambda op: True)
         self._new_spans: dict[str, list[list[int]]] = {}  # table -> [[from, to], ...] positions
@@ -51,6 +53,12 @@ class ChangeFacts:
 
     def _walk(self) -> None:
         pos = 0
+        for mig in self.history:  # the schema before the change; nothing in it is new
+            for op in mig.operations:
+                pos += 1
+                self._learn(op, pos, {}, mig)
+        for table in list(self._new_spans):
+            self._end_new(table, pos)
         for mig in self.migrations:
             not_null_checks: dict[tuple[str, str], tuple[str, str]] = {}
             for op in mig.operations:

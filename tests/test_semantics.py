@@ -81,3 +81,32 @@ def test_a_type_change_is_judged_against_the_type_an_earlier_migration_gave(tmp_
     assert [(f.path.rsplit("/", 1)[-1], f.span.line) for f in found] == [
         ("0004_narrow.sql", 1), ("0005_bigint.sql", 1)]
     assert "from text to varchar(10)" in found[0].message and "from int to bigint" in found[1].message
+
+
+def test_diff_mode_replays_the_migrations_before_the_change(tmp_path, monkeypatch):
+    repo = feature_branch(tmp_path / "repo", {
+        "db/migrations/0001_create.sql": "CREATE TABLE orders (id bigint PRIMARY KEY, ref varchar(20));\n",
+        "db/migrations/0009_later.sql": "ALTER TABLE orders ALTER COLUMN ref TYPE text;\n"})
+    (repo / "db" / "migrations" / "0002_widen.sql").write_text("ALTER TABLE orders ALTER COLUMN ref TYPE varchar(40);\n")
+    (repo / "db" / "migrations" / "0003_narrow.sql").write_text("ALTER TABLE orders ALTER COLUMN ref TYPE varchar(5);\n")
+    monkeypatch.chdir(repo)
+    as_ci(monkeypatch)
+    found = lint_change(make_config(select=["LM111", "LM101"]), None, False, []).findings
+    # 0009 sorts after the change's files: it is not the schema they run against.
+    assert [(f.path.rsplit("/", 1)[-1], f.code) for f in found] == [("0003_narrow.sql", "LM111")]
+    assert "from varchar to varchar(5)" in found[0].message
+
+
+def test_diff_mode_follows_alembic_ancestors(tmp_path, monkeypatch):
+    head = 'from alembic import op\nimport sqlalchemy as sa\n\nrevision = "{rev}"\ndown_revision = {down}\n\n\ndef upgrade():\n'
+    repo = feature_branch(tmp_path / "repo", {
+        "alembic/versions/ffff_create.py": head.format(rev="r1", down="None")
+        + '    op.create_table("notes", sa.Column("id", sa.Integer, primary_key=True), sa.Column("body", sa.String(20)))\n'})
+    (repo / "alembic" / "versions" / "aaaa_alter.py").write_text(
+        head.format(rev="r2", down='"r1"') + '    op.alter_column("notes", "body", type_=sa.String(40))\n'
+        '    op.create_index("ix_notes_body", "notes", ["body"])\n')
+    monkeypatch.chdir(repo)
+    as_ci(monkeypatch)
+    found = lint_change(make_config(select=["LM111", "LM101"]), None, False, []).findings
+    # The table exists (created by an ancestor revision): the index is flagged, the widening is not.
+    assert [(f.code, f.table) for f in found] == [("LM101", "notes")]
