@@ -110,3 +110,15 @@ def test_diff_mode_follows_alembic_ancestors(tmp_path, monkeypatch):
     found = lint_change(make_config(select=["LM111", "LM101"]), None, False, []).findings
     # The table exists (created by an ancestor revision): the index is flagged, the widening is not.
     assert [(f.code, f.table) for f in found] == [("LM101", "notes")]
+
+
+def test_set_not_null_after_a_check_validated_in_an_earlier_migration_is_cheap(tmp_path):
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "0001_check.sql").write_text(
+        "ALTER TABLE orders ADD CONSTRAINT orders_ref_not_null CHECK (ref IS NOT NULL) NOT VALID;\n"
+        "ALTER TABLE orders VALIDATE CONSTRAINT orders_ref_not_null;\n")
+    (folder / "0002_not_null.sql").write_text("ALTER TABLE orders ALTER COLUMN ref SET NOT NULL;\n")
+    (folder / "0003_other.sql").write_text("ALTER TABLE orders ALTER COLUMN note SET NOT NULL;\n")
+    found = lint_paths([str(folder)], make_config(select=["LM114"])).findings
+    assert [f.path.rsplit("/", 1)[-1] for f in found] == ["0003_other.sql"]
