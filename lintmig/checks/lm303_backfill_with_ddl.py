@@ -8,7 +8,10 @@ def backfill_with_ddl(op, facts):
         return
     if op.kind != "insert_select" and not unbounded_reason(op, facts):
         return
+    here = facts.change.position(op)
     for other in facts.same_transaction(op, DDL_KINDS):
+        if facts.change.position(other) > here:
+            continue  # DDL after the data change takes its lock once the data change is done
         if (other.table or facts.table_of_index(other.args.get("name"))):
             table = other.table or facts.table_of_index(other.args.get("name"))
             if facts.is_new_table(table, other):
