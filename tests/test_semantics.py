@@ -122,3 +122,32 @@ def test_set_not_null_after_a_check_validated_in_an_earlier_migration_is_cheap(t
     (folder / "0003_other.sql").write_text("ALTER TABLE orders ALTER COLUMN note SET NOT NULL;\n")
     found = lint_paths([str(folder)], make_config(select=["LM114"])).findings
     assert [f.path.rsplit("/", 1)[-1] for f in found] == ["0003_other.sql"]
+
+
+def test_system_catalogs_are_not_user_tables(tmp_path):
+    path = tmp_path / "0001_fix_index.sql"
+    path.write_text("UPDATE pg_index SET indisready = TRUE WHERE indexrelid = 'ix_a'::regclass;\n"
+                    "UPDATE pg_catalog.pg_class SET relhasindex = true;\n"
+                    "UPDATE orders SET a = 1;\n")
+    found = lint_paths([str(path)], make_config(select=["LM301"])).findings
+    assert [f.table for f in found] == ["orders"]
+
+
+DJANGO_INITIAL = ("from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+                  "    initial = True\n    operations = [migrations.CreateModel('Tunnel', fields=[\n"
+                  "        ('id', models.BigAutoField(primary_key=True))])]\n")
+
+
+def test_django_blank_strings_and_many_to_many_add_no_not_null_column(tmp_path):
+    app = tmp_path / "vpn" / "migrations"
+    app.mkdir(parents=True)
+    (app / "0001_initial.py").write_text(DJANGO_INITIAL)
+    (app / "0002_fields.py").write_text(
+        "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+        "    dependencies = [('vpn', '0001_initial')]\n    operations = [\n"
+        "        migrations.AddField('tunnel', 'description', models.CharField(max_length=200, blank=True)),\n"
+        "        migrations.AddField('tunnel', 'comments', models.TextField(blank=True)),\n"
+        "        migrations.AddField('tunnel', 'tags', models.ManyToManyField(to='extras.tag')),\n"
+        "        migrations.AddField('tunnel', 'priority', models.IntegerField(blank=True)),\n    ]\n")
+    found = lint_paths([str(app / "0002_fields.py")], make_config(select=["LM113"])).findings
+    assert [f.span.line for f in found] == [10]  # only the IntegerField: blank does not fill ints

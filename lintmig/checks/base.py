@@ -117,7 +117,16 @@ def at_scale(op: Operation, facts: MigrationFacts, table: Optional[str] = None) 
     table = table if table is not None else op.table
     if facts.is_new_table(table, op):
         return False
-    return not facts.is_small(table)
+    return not facts.is_small(table) and not is_system_table(table)
+
+
+def is_system_table(table: Optional[str]) -> bool:
+    """PostgreSQL's, MySQL's and SQLite's own catalogs: not a user table that grows."""
+    if not table:
+        return False
+    schema, _, name = table.lower().rpartition(".")
+    return schema in ("pg_catalog", "information_schema", "mysql", "performance_schema", "sys") or \
+        name.startswith(("pg_", "sqlite_"))
 
 
 def unbounded_reason(op: Operation, facts: MigrationFacts) -> Optional[str]:

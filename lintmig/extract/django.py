@@ -151,7 +151,7 @@ class DjangoReader(PythonReader):
     def _op_AddField(self, call, node, site):
         model, name = self._model(self._arg(call, 0, "model_name")), text_or_none(self._arg(call, 1, "name")) or ""
         f = read_field(self._arg(call, 2, "field"))
-        if f is None:
+        if f is None or f.kind == "ManyToManyField":  # a join table of its own: no column here
             return
         model.fields[name] = f
         column = f.column(name)

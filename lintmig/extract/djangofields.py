@@ -16,6 +16,10 @@ _TYPES = {
     "DurationField": "interval", "GenericIPAddressField": "inet", "ForeignKey": "bigint", "OneToOneField": "bigint",
 }
 _DEFAULT_LENGTH = {"SlugField": 50, "EmailField": 254, "URLField": 200}
+# Fields whose empty value is a string (Django's empty_strings_allowed): with blank=True their
+# effective default is ''.
+_EMPTY_STRINGS_ALLOWED = {"CharField", "TextField", "SlugField", "EmailField", "URLField", "BinaryField",
+                          "FilePathField", "FileField", "ImageField", "GenericIPAddressField"}
 @dataclass
 class Field:
     kind: str  # the Django field class, e.g. "CharField"
@@ -55,7 +59,9 @@ def read_field(value: Any) -> Optional[Field]:
     return Field(
         kind=kind, type=(base, params) if base else (kind.lower(), ()),
         null=value.kwargs.get("null") is True,
-        has_default="default" in value.kwargs or "db_default" in value.kwargs,
+        # Django adds a NOT NULL string field with blank=True using '' for the existing rows.
+        has_default="default" in value.kwargs or "db_default" in value.kwargs
+        or (value.kwargs.get("blank") is True and kind in _EMPTY_STRINGS_ALLOWED),
         db_default=value.kwargs.get("db_default"),
         unique=value.kwargs.get("unique") is True or kind == "OneToOneField",
         db_index=value.kwargs.get("db_index", kind == "ForeignKey") is True,
