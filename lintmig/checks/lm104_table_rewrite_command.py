@@ -16,6 +16,12 @@ def table_rewrite_command(op, facts):
         what = "LOCK TABLE holds its lock until the transaction ends"
     elif op.kind == "optimize_table" and facts.dialect == "mysql":
         what = "OPTIMIZE TABLE rebuilds the whole table"
+    elif op.kind == "alter_table" and args.get("action") in ("SET LOGGED", "SET UNLOGGED") and facts.dialect == "postgres":
+        what = f"{args['action']} rewrites the whole table under an ACCESS EXCLUSIVE lock"
+    elif op.kind == "refresh_materialized_view" and not args.get("concurrently") and facts.dialect == "postgres":
+        what = "REFRESH MATERIALIZED VIEW without CONCURRENTLY blocks every read of the view until it is rebuilt"
+    elif op.kind == "detach_partition" and not args.get("concurrently") and facts.dialect == "postgres":
+        what = "DETACH PARTITION without CONCURRENTLY (PostgreSQL 14+) takes an ACCESS EXCLUSIVE lock on the parent table"
     if what:
         on = f" ({op.table})" if op.table else ""
         yield Hit(op, what + on)

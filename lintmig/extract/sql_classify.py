@@ -239,8 +239,13 @@ def _do(w: Words, dialect: str) -> list[RawOp]:
 
 def _refresh(w: Words, dialect: str) -> list[RawOp]:
     concurrently = "CONCURRENTLY" in w.words
+    w.accept("REFRESH")
+    w.accept("MATERIALIZED")
+    w.accept("VIEW")
+    w.accept("CONCURRENTLY")
+    view = w.name()
     w.i = len(w.words) - 1
-    return [("refresh_materialized_view", None, {"concurrently": concurrently})]
+    return [("refresh_materialized_view", view, {"concurrently": concurrently})]
 
 
 def _reset(w: Words, dialect: str) -> list[RawOp]:
