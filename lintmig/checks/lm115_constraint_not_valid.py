@@ -6,12 +6,17 @@ def constraint_not_valid(op, facts):
     args = op.args
     if args.get("type") not in ("foreign_key", "check") or args.get("not_valid"):
         return
-    if args.get("on_new_column") and not args.get("column_has_default"):
-        return  # every value of a new column without a default is NULL: nothing to scan
+    if args.get("on_new_column") and args["type"] == "foreign_key" and not args.get("column_has_default"):
+        # Every value of a new column without a default is NULL: PostgreSQL skips the foreign
+        # key's scan. An inline CHECK is still evaluated on every row under the lock.
+        return
     if not at_scale(op, facts):
         return
     if args["type"] == "foreign_key":
         ref = args.get("references") or "the referenced table"
         yield Hit(op, f"foreign key on {name(op)} validated while writes to {name(op)} and {ref} wait: add it NOT VALID")
+    elif args.get("on_new_column"):
+        yield Hit(op, f"an inline CHECK on a new column of {name(op)} is checked on every row while all access to it "
+                      "waits: add the column, then the CHECK NOT VALID, and VALIDATE it separately")
     else:
         yield Hit(op, f"CHECK constraint on {name(op)} validated while all access to it waits: add it NOT VALID")
