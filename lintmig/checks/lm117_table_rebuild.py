@@ -17,5 +17,12 @@ def table_rebuild(op, facts):
             continue
         # The old table is dropped or renamed away, or the copy is renamed over it.
         swapped = any(o.table == source or o.args.get("new_name") == source for o in later)
-        if swapped:
-            yield Hit(op, f"copy-and-swap rebuild of existing table {source}: every row is copied into {op.table} while writes wait", source)
+        if not swapped:
+            continue
+        if facts.dialect == "sqlite":
+            cost = "while every writer waits (SQLite has one writer for the whole database)"
+        else:  # the copy reads a snapshot: writes go on, and miss the copy
+            cost = (f"and rows written to {source} while it runs are missing from {op.table} when it is swapped in, "
+                    "unless writes are locked out for the whole copy")
+        yield Hit(op, f"copy-and-swap rebuild of existing table {source}: every row is copied into {op.table} {cost}",
+                  source)
