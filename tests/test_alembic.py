@@ -90,3 +90,12 @@ def test_revisions_of_one_upgrade_share_a_transaction_by_default(tmp_path):
         "def run_migrations_online():\n"
         "    context.configure(connection=None, transaction_per_migration=True)\n")
     assert lint_paths([str(versions)], make_config(select=["LM303"])).findings == []
+
+
+def test_core_where_on_the_key_with_a_runtime_value_is_bounded(tmp_path):
+    path = revision(tmp_path, "r.py", "r1", None,
+                    '    flow = sa.table("flow", sa.column("id"), sa.column("name"))\n'
+                    '    op.execute(sa.delete(flow).where(flow.c.id == run.flow_id))\n'
+                    '    op.execute(sa.delete(flow).where(flow.c.id == deleted.c.id))\n')
+    found = lint_paths([str(path)], make_config(select=["LM302"])).findings
+    assert [(f.table, f.span.line) for f in found] == [("flow", 11)]  # only the join bounds nothing

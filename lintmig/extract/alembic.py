@@ -485,7 +485,11 @@ class AlembicReader(PythonReader):
         if kind is None:
             return False
         first = calls[names.index(kind)]
-        target = first.func.value if isinstance(first.func, cst.Attribute) else (first.args[0].value if first.args else None)
+        # sa.delete(flow) / delete(flow): the table is the argument; flow.delete(): the object.
+        if first.args:
+            target = first.args[0].value
+        else:
+            target = first.func.value if isinstance(first.func, cst.Attribute) else None
         table = self.eval.value(target, ctx.env) if target is not None else None
         if isinstance(table, Call) and table.args:  # sa.table("orders", ...) / sa.Table("orders", ...)
             table = table.args[0]
@@ -502,8 +506,11 @@ class AlembicReader(PythonReader):
             if isinstance(expr, cst.Comparison) and len(expr.comparisons) == 1 and isinstance(expr.comparisons[0].operator, cst.Equal):
                 comparator = expr.comparisons[0].comparator
                 value = self.eval.value(comparator, ctx.env)
-                # A known value, or a name (a bound parameter passed in), bounds the column.
-                if isinstance(comparator, cst.Name) or value not in (UNKNOWN, None):
+                # A value: a known one, a name or attribute holding one (a bound parameter, a
+                # row's id), a call such as sa.bindparam(...). Another table's column
+                # (`other.c.id`) joins and bounds nothing.
+                joins = ".c." in f".{dotted(comparator)}." if isinstance(comparator, cst.Attribute) else False
+                if not joins and (isinstance(comparator, (cst.Name, cst.Attribute, cst.Call)) or value not in (UNKNOWN, None)):
                     bound.add(dotted(expr.left).rsplit(".", 1)[-1])
             elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("in_", "between"):
                 bound.add(dotted(expr.func.value).rsplit(".", 1)[-1])
