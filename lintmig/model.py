@@ -25,7 +25,7 @@ HOST_FIELDS: dict[str, tuple] = {
 FIELDS: dict[str, dict[str, tuple]] = {
     "add_column": {"column": _STR, "type": _TUPLE, "not_null": _BOOL, "has_default": _BOOL, "default_volatility": _STR,
                    "default_func": _STR, "sql_server_default": _BOOL, "if_not_exists": _BOOL, "algorithm": _STR,
-                   "position": _STR, "lock": _STR},
+                   "position": _STR, "lock": _STR, "default_once": _STR},
     "add_constraint": {"name": _STR, "type": _STR, "columns": _LIST, "references": _STR, "not_valid": _BOOL,
                        "on_new_column": _BOOL, "column_has_default": _BOOL, "not_null_column": _STR, "using_index": _BOOL},
     "alter_column_type": {"column": _STR, "new_type": _TUPLE, "old_type": _TUPLE, "using": _BOOL, "algorithm": _STR,

@@ -163,7 +163,7 @@ class DjangoReader(PythonReader):
         self._emit("add_column", model.table, {
             "column": column, "type": f.type, "not_null": not f.null, "has_default": f.has_default,
             "default_volatility": volatility, "default_func": f.kind if volatility == "volatile" else None,
-            "unknown": ("not_null",) if f.null_unknown else None,
+            "unknown": ("not_null",) if f.null_unknown else None, "default_once": f.default_callable,
         }, self.ctx, site)
         if f.is_relation:
             self._emit("add_constraint", model.table, {"type": "foreign_key", "columns": [column],

@@ -34,6 +34,8 @@ class Field:
     options: dict[str, Any]
     # `null=` given as something lintmig cannot evaluate: judged NOT NULL, and said so.
     null_unknown: bool = False
+    # `default=uuid.uuid4` and the like: Django calls it once for all existing rows.
+    default_callable: Optional[str] = None
 
     @property
     def is_relation(self) -> bool:
@@ -69,4 +71,21 @@ def read_field(value: Any) -> Optional[Field]:
         references=text_or_none(target),
         options={k: (text_or_none(v) or v) for k, v in value.kwargs.items()},
         null_unknown="null" in value.kwargs and value.kwargs["null"] not in (True, False),
+        default_callable=_per_row_callable(value),
     )
+
+
+# Callables whose every call is a new value: as a Django default, one call fills every row.
+_PER_ROW = ("uuid1", "uuid4", "token_hex", "token_urlsafe", "token_bytes", "random", "randint", "getrandbits",
+            "ulid", "new_ulid", "nanoid", "generate")
+
+
+def _per_row_callable(value: Call) -> Optional[str]:
+    from .pytext import dotted
+
+    for arg in value.node.args:
+        if arg.keyword is not None and arg.keyword.value == "default":
+            name = dotted(arg.value)
+            if name and name.rsplit(".", 1)[-1] in _PER_ROW:
+                return name
+    return None
