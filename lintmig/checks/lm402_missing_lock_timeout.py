@@ -7,7 +7,13 @@ def missing_lock_timeout(op, facts):
     if args.get("concurrently") or (op.kind == "vacuum" and not args.get("full")):
         return
     table = op.table or facts.table_of_index(args.get("name"))
-    if table and facts.is_new_table(table, op):
+    if op.kind == "create_table":
+        # A new table's foreign keys lock each referenced table (SHARE ROW EXCLUSIVE): writes
+        # to a hot parent table queue behind the CREATE while it waits.
+        table = next((t for t in args.get("references") or () if not facts.is_new_table(t, op)), None)
+        if table is None:
+            return
+    elif table and facts.is_new_table(table, op):
         return
     setting = "lock_wait_timeout" if facts.dialect == "mysql" else "lock_timeout"
     if setting in facts.settings(op):

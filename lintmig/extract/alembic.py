@@ -444,17 +444,23 @@ class AlembicReader(PythonReader):
 
     def _op_create_table(self, v, ctx, site):
         columns: dict[str, Any] = {}
-        keys = []
+        keys, references = [], set()
         for item in v.get("*") or []:
             info = column_info(item, self.dialect)
             if info is not None:
                 columns[info.name] = info.type
                 if info.primary_key or info.unique:
                     keys.append([info.name])
+                if info.references:
+                    references.add(info.references)
             elif isinstance(item, Call) and item.name in ("PrimaryKeyConstraint", "UniqueConstraint"):
                 keys.append(_names(item.args))
+            elif isinstance(item, Call) and item.name == "ForeignKeyConstraint" and len(item.args) > 1:
+                targets = [t.rsplit(".", 1)[0] for t in _names(item.args[1]) if "." in t]
+                references.update(targets[:1])
         self._emit("create_table", v.get("table_name"), {"columns": columns, "keys": keys,
-                                                          "if_not_exists": v.get("if_not_exists") is True}, ctx, site)
+                                                          "if_not_exists": v.get("if_not_exists") is True,
+                                                          "references": sorted(references)}, ctx, site)
 
     def _op_drop_table(self, v, ctx, site):
         self._emit("drop_table", v.get("table_name"), {"if_exists": v.get("if_exists") is True}, ctx, site)
