@@ -31,6 +31,9 @@ class ChangeFacts:
         # A boot-time `CREATE TABLE IF NOT EXISTS` (or one inside a conditional) runs at every
         # start: it makes its table new only for the statements of its own SQL text.
         self._new_only_in: dict[int, tuple] = {}  # id(span) -> (path, anchor)
+        # Tables the change creates, filled or not (CREATE TABLE ... AS included): nobody else
+        # uses them yet, so their locks block no one.
+        self._created_at: dict[str, list[list[int]]] = {}
         self.keys: dict[str, set[tuple[str, ...]]] = {}
         self._keys_cache: dict[Optional[str], list[tuple[str, ...]]] = {}
         self.created: set[str] = set()  # tables whose definition (and so whose keys) the change shows
@@ -59,6 +62,8 @@ class ChangeFacts:
                 self._learn(op, pos, {}, mig)
         for table in list(self._new_spans):
             self._end_new(table, pos)
+        for table in list(self._created_at):
+            self._end_created(table, pos)
         for mig in self.migrations:
             not_null_checks: dict[tuple[str, str], tuple[str, str]] = {}
             for op in mig.operations:
@@ -71,7 +76,9 @@ class ChangeFacts:
             if self.separate:
                 for table in list(self._new_spans):
                     self._end_new(table, pos)
-        for spans in self._new_spans.values():
+                for table in list(self._created_at):
+                    self._end_created(table, pos)
+        for spans in (*self._new_spans.values(), *self._created_at.values()):
             for span in spans:
                 if span[1] < 0:
                     span[1] = pos + 1
@@ -83,19 +90,25 @@ class ChangeFacts:
             # A squashed migration's tables may exist already; IF NOT EXISTS counts when added.
             if not args.get("may_exist") and (not args.get("if_not_exists") or self._is_added(op)):
                 self._end_new(table, pos)
+                boot_time = self.separate and mig.host == "embedded" and (args.get("if_not_exists") or args.get("enclosing"))
+                if not boot_time:
+                    self._created_at.setdefault(table, []).append([pos, -1])
                 if not args.get("as_select"):
                     span = [pos, -1]
                     self._new_spans.setdefault(table, []).append(span)
-                    if self.separate and mig.host == "embedded" and (args.get("if_not_exists") or args.get("enclosing")):
+                    if boot_time:
                         self._new_only_in[id(span)] = (mig.path, op.anchor)
             self.created.add(table)
             for cols in args.get("keys") or []:
                 self._add_key(table, cols)
         elif op.kind in ("insert_select", "drop_table") and table:
             self._end_new(table, pos)
+            if op.kind == "drop_table":
+                self._end_created(table, pos)
         elif op.kind == "rename_table" and table and args.get("new_name"):
             new = args["new_name"]
             self._end_new(new, pos)
+            self._end_created(table, pos)  # renamed into place, a copy is the table in use
             for span in self._new_spans.get(table, []):
                 if span[1] < 0:
                     span[1] = pos
@@ -162,6 +175,17 @@ class ChangeFacts:
         for span in self._new_spans.get(table, []):
             if span[1] < 0:
                 span[1] = pos
+
+    def _end_created(self, table: str, pos: int) -> None:
+        for span in self._created_at.get(table, []):
+            if span[1] < 0:
+                span[1] = pos
+
+    def created_in_change(self, table: Optional[str], op: Operation) -> bool:
+        """Created earlier in the change, even if filled since (`CREATE TABLE ... AS`): a
+        table no other session uses yet."""
+        seq = self._seq[id(op)]
+        return any(start < seq <= end for start, end in self._created_at.get(table or "", ()))
 
     # Questions the checks ask.
 

@@ -151,3 +151,19 @@ def test_django_blank_strings_and_many_to_many_add_no_not_null_column(tmp_path):
         "        migrations.AddField('tunnel', 'priority', models.IntegerField(blank=True)),\n    ]\n")
     found = lint_paths([str(app / "0002_fields.py")], make_config(select=["LM113"])).findings
     assert [f.span.line for f in found] == [10]  # only the IntegerField: blank does not fill ints
+
+
+def test_a_table_copied_in_the_same_migration_is_not_in_use(tmp_path):
+    """Lemmy's combined tables: CREATE TABLE ... AS, then its constraints and indexes."""
+    path = tmp_path / "up.sql"
+    path.write_text("CREATE TABLE inbox_combined AS SELECT id, published FROM comment_reply;\n"
+                    "ALTER TABLE inbox_combined ADD PRIMARY KEY (id);\n"
+                    "ALTER TABLE inbox_combined ADD CONSTRAINT ic_fk FOREIGN KEY (id) REFERENCES comment_reply (id);\n"
+                    "CREATE INDEX ix_inbox_published ON inbox_combined (published);\n"
+                    "UPDATE inbox_combined SET published = now();\n"
+                    "ALTER TABLE comment_reply RENAME TO comment_reply_old;\n"
+                    "ALTER TABLE inbox_combined RENAME TO comment_reply;\n"
+                    "CREATE INDEX ix_reply_published ON comment_reply (published);\n")
+    found = lint_paths([str(path)], make_config(select=["LM101", "LM115", "LM116", "LM301"])).findings
+    # The copy is filled, so a whole-table UPDATE of it still costs; once swapped in, it is in use.
+    assert [(f.code, f.span.line) for f in found] == [("LM301", 5), ("LM101", 8)]

@@ -76,6 +76,11 @@ class MigrationFacts:
     def is_new_table(self, table: Optional[str], op: Operation) -> bool:
         return self.change.is_new_table(table, op)
 
+    def in_use(self, table: Optional[str], op: Operation) -> bool:
+        """Whether other sessions may be using the table: not created earlier in the change
+        (a table filled by CREATE TABLE ... AS is not empty, but nobody waits on it)."""
+        return not self.change.created_in_change(table, op)
+
     def table_of_index(self, name: Optional[str]) -> Optional[str]:
         return self.change.index_tables.get(name or "")
 

@@ -10,7 +10,7 @@ def constraint_not_valid(op, facts):
         # Every value of a new column without a default is NULL: PostgreSQL skips the foreign
         # key's scan. An inline CHECK is still evaluated on every row under the lock.
         return
-    if not at_scale(op, facts):
+    if not at_scale(op, facts) or not facts.in_use(op.table, op):
         return
     if args["type"] == "foreign_key":
         ref = args.get("references") or "the referenced table"

@@ -13,7 +13,7 @@ def missing_lock_timeout(op, facts):
         table = next((t for t in args.get("references") or () if not facts.is_new_table(t, op)), None)
         if table is None:
             return
-    elif table and facts.is_new_table(table, op):
+    elif table and (facts.is_new_table(table, op) or not facts.in_use(table, op)):
         return
     setting = "lock_wait_timeout" if facts.dialect == "mysql" else "lock_timeout"
     if setting in facts.settings(op):
