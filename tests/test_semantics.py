@@ -167,3 +167,29 @@ def test_a_table_copied_in_the_same_migration_is_not_in_use(tmp_path):
     found = lint_paths([str(path)], make_config(select=["LM101", "LM115", "LM116", "LM301"])).findings
     # The copy is filled, so a whole-table UPDATE of it still costs; once swapped in, it is in use.
     assert [(f.code, f.span.line) for f in found] == [("LM301", 5), ("LM101", 8)]
+
+
+def test_django_row_by_row_rewrites_through_variables_and_bulk_update(tmp_path):
+    app = tmp_path / "shop" / "migrations"
+    app.mkdir(parents=True)
+    (app / "0001_initial.py").write_text(
+        "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    initial = True\n"
+        "    operations = [migrations.CreateModel('Order', fields=[('id', models.BigAutoField(primary_key=True)),"
+        " ('region', models.CharField(max_length=2, null=True))])]\n")
+    (app / "0002_fill.py").write_text(
+        "from django.db import migrations\n\n\ndef fill(apps, schema_editor):\n"
+        "    Order = apps.get_model('shop', 'Order')\n"
+        "    pending = Order.objects.filter(region__isnull=True)\n"
+        "    for order in pending.iterator():\n"
+        "        order.region = 'eu'\n"
+        "        order.save()\n"
+        "    orders = list(Order.objects.all())\n"
+        "    for o in orders:\n"
+        "        o.region = 'us'\n"
+        "    Order.objects.bulk_update(orders, ['region'])\n"
+        "    for o in orders:\n"
+        "        print(o.region)\n\n\n"
+        "class Migration(migrations.Migration):\n    dependencies = [('shop', '0001_initial')]\n"
+        "    operations = [migrations.RunPython(fill, migrations.RunPython.noop)]\n")
+    found = lint_paths([str(app / "0002_fill.py")], make_config(select=["LM301"])).findings
+    assert [(f.span.line, f.table) for f in found] == [(7, "shop_order"), (13, "shop_order")]

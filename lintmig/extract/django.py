@@ -284,16 +284,18 @@ class DjangoReader(PythonReader):
             if isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
                     if isinstance(small, cst.Assign) and isinstance(small.targets[0].target, cst.Name):
-                        env[small.targets[0].target.value] = self._model_ref(small.value, env)
+                        name = small.targets[0].target.value
+                        queryset = self._queryset_table(small.value, env)
+                        env[name] = _Rows(queryset) if queryset is not None else self._model_ref(small.value, env)
                     value = small.value if isinstance(small, (cst.Expr, cst.Assign)) else None
                     if isinstance(value, cst.Call):
                         self._queryset_call(value, env, ctx)
             elif isinstance(stmt, (cst.For, cst.While)):
-                rows = isinstance(stmt, cst.For) and ".objects" in dotted(_innermost(stmt.iter))
+                table = self._queryset_table(stmt.iter, env) if isinstance(stmt, cst.For) else None
+                rows = table is not None
                 inner = Ctx(ctx.autocommit, True, ctx.row_loop or rows)
                 if rows and _saves(stmt.body):
-                    table = self._table_of(dotted(_innermost(stmt.iter)), env)
-                    self._emit("update", table, {"bounds": None, "row_by_row": True},
+                    self._emit("update", table or None, {"bounds": None, "row_by_row": True},
                                Ctx(ctx.autocommit, True, True), self.span(stmt))
                 self._python_body(stmt.body.body, env, inner)
             elif isinstance(stmt, (cst.If, cst.With, cst.Try)):
@@ -317,9 +319,28 @@ class DjangoReader(PythonReader):
             return table
         return self.models[head.lower()].table if head.lower() in self.models else None
 
+    def _queryset_table(self, node: cst.BaseExpression, env: dict) -> Optional[str]:
+        """The table a queryset expression reads rows of: `Order.objects.filter(...)`,
+        `....iterator()`, `list(...)` of one, or a variable holding one; None otherwise."""
+        if isinstance(node, cst.Call) and dotted(node.func) in ("list", "tuple") and node.args:
+            return self._queryset_table(node.args[0].value, env)
+        chain = dotted(_innermost(node))
+        held = env.get(chain.split(".", 1)[0])
+        if isinstance(held, _Rows):  # `pending`, `pending.iterator()`, `pending.exclude(...)`
+            return held.table
+        if ".objects" not in chain:
+            return None
+        return self._table_of(chain, env) or ""  # rows of a table lintmig cannot name
+
     def _queryset_call(self, call: cst.Call, env: dict, ctx: Ctx) -> None:
         chain = dotted(call.func)
         method = chain.rsplit(".", 1)[-1]
+        if ".objects" in chain and method == "bulk_update":
+            # Every object handed over is rewritten by one statement in the migration's
+            # transaction: as unbounded as the query that collected them.
+            self._emit("update", self._table_of(chain, env), {"bounds": None, "row_by_row": True},
+                       Ctx(ctx.autocommit, True, True), self.span(call))
+            return
         if ".objects" not in chain or method not in ("update", "delete"):
             return
         bounds = None
@@ -387,6 +408,13 @@ def _bound_columns(lookups: list[str]) -> set[str]:
         elif op in ("lt", "lte"):
             high.add(column)
     return bound | (low & high)
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """A variable holding the rows of a queryset (a table's)."""
+
+    table: str
 
 
 def _calls(node: cst.BaseExpression) -> list[cst.Call]:
