@@ -99,3 +99,20 @@ def test_core_where_on_the_key_with_a_runtime_value_is_bounded(tmp_path):
                     '    op.execute(sa.delete(flow).where(flow.c.id == deleted.c.id))\n')
     found = lint_paths([str(path)], make_config(select=["LM302"])).findings
     assert [(f.table, f.span.line) for f in found] == [("flow", 11)]  # only the join bounds nothing
+
+
+def test_orm_and_row_set_loops_rewrite_the_table_row_by_row(tmp_path):
+    path = revision(tmp_path, "r.py", "r1", None,
+                    '    session = Session(bind=op.get_bind())\n'
+                    '    for incident in session.query(Incident).all():\n'
+                    '        incident.visibility = "open"\n'
+                    '        incident.tags = []\n'
+                    '    session.commit()\n'
+                    '    rows = op.get_bind().execute(sa.text("SELECT id, name FROM tag")).fetchall()\n'
+                    '    for row in rows:\n'
+                    '        op.execute(sa.text("UPDATE tag SET slug = :s WHERE id = :i").bindparams(s=row.name, i=row.id))\n'
+                    '    for name in ["a", "b"]:\n'
+                    '        print(name)\n')
+    found = lint_paths([str(path)], make_config(select=["LM301"])).findings
+    assert [(f.span.line, f.table) for f in found] == [(11, None), (16, "tag")]
+    assert all("one at a time" in f.message for f in found)

@@ -53,6 +53,17 @@ class Ctx:
     call_site: Optional[Span] = None  # helper calls report here
     depth: int = 0
     blocks: tuple = ()  # first lines of the enclosing with/if/for/while blocks
+    row_target: Optional[str] = None  # the name each row of a loop over query results is bound to
+
+
+_ROW_WORDS = ("execute", "fetchall", "scalars", "all()", "query")
+
+
+class _RowSet:
+    """A variable holding the rows of a query (`rows = bind.execute(...).fetchall()`)."""
+
+
+ROW_SET = _RowSet()
 
 
 # SQLAlchemy constructs, by the name they are called with, that read, add rows, or create
@@ -200,7 +211,17 @@ class AlembicReader(PythonReader):
             if isinstance(small.value, cst.Call):
                 self._call(small.value, ctx, anchor)
             if isinstance(target, cst.Name):
-                ctx.env[target.value] = self.eval.value(small.value, ctx.env)
+                value = self.eval.value(small.value, ctx.env)
+                if isinstance(small.value, cst.Call) and _reads_rows(small.value):
+                    value = ROW_SET
+                ctx.env[target.value] = value
+            elif isinstance(target, cst.Attribute) and ctx.row_loop and ctx.row_target \
+                    and dotted(target.value) == ctx.row_target:
+                # `row.col = ...` on each row of a query, flushed by the session: the ORM
+                # writes the table row by row in the migration's transaction.
+                self._emit("update", None, {"bounds": None, "row_by_row": True,
+                                             "unknown": None}, ctx, anchor)
+                ctx = replace(ctx, row_target=None)
 
     def _with(self, stmt: cst.With, ctx: Ctx) -> None:
         inner = ctx
@@ -298,12 +319,20 @@ class AlembicReader(PythonReader):
                 env[target] = value
                 self._walk(stmt.body.body, replace(ctx, env=env))
             return
-        iterated = dotted(stmt.iter.func) if isinstance(stmt.iter, cst.Call) else dotted(stmt.iter)
-        rows = any(word in iterated for word in ("execute", "fetchall", "scalars", "all()", "query"))
+        rows = (isinstance(stmt.iter, cst.Call) and _reads_rows(stmt.iter)) or \
+            (isinstance(stmt.iter, cst.Name) and ctx.env.get(stmt.iter.value) is ROW_SET)
         env = dict(ctx.env)
         if target:
             env[target] = UNKNOWN
-        self._walk(stmt.body.body, replace(ctx, env=env, in_loop=True, row_loop=rows or ctx.row_loop))
+        inner = replace(ctx, env=env, in_loop=True, row_loop=rows or ctx.row_loop,
+                        row_target=target if rows else ctx.row_target)
+        before = len(self.ops)
+        self._walk(stmt.body.body, inner)
+        # One ORM update per loop, however many attributes it sets.
+        orm = [i for i in range(before, len(self.ops)) if self.ops[i].kind == "update" and self.ops[i].table is None
+               and self.ops[i].args.get("row_by_row") and "bounds" not in self.ops[i].args]
+        for i in reversed(orm[1:]):
+            del self.ops[i]
 
     # Calls.
 
@@ -521,6 +550,11 @@ class AlembicReader(PythonReader):
             elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("in_", "between"):
                 bound.add(dotted(expr.func.value).rsplit(".", 1)[-1])
         return bound
+
+
+def _reads_rows(call: cst.Call) -> bool:
+    """`bind.execute(...)`, `.fetchall()`, `session.query(...).all()`, `.scalars()`."""
+    return any(word in dotted(call.func) for word in _ROW_WORDS)
 
 
 def _chain(node: cst.BaseExpression) -> list[cst.Call]:
