@@ -193,3 +193,20 @@ def test_django_row_by_row_rewrites_through_variables_and_bulk_update(tmp_path):
         "    operations = [migrations.RunPython(fill, migrations.RunPython.noop)]\n")
     found = lint_paths([str(app / "0002_fill.py")], make_config(select=["LM301"])).findings
     assert [(f.span.line, f.table) for f in found] == [(7, "shop_order"), (13, "shop_order")]
+
+
+def test_statements_whose_answer_is_at_hand_are_not_lm004(tmp_path):
+    path = tmp_path / "0001_misc.sql"
+    path.write_text("DROP FUNCTION a(), b(int);\nDROP EXTENSION IF EXISTS pg_trgm;\n"
+                    "ALTER TRIGGER trg ON orders RENAME TO trg2;\n")
+    found = lint_paths([str(path)], make_config(select=["LM004", "LM402"])).findings
+    assert [(f.code, f.span.line) for f in found] == [("LM402", 3)]  # the rename locks orders briefly
+    app = tmp_path / "app" / "migrations"
+    app.mkdir(parents=True)
+    (app / "0002_sql.py").write_text(
+        "from django.db import migrations\n\nSQL = 'CREATE INDEX CONCURRENTLY ix_app_a ON app_a (a)'\n\n\n"
+        "class Migration(migrations.Migration):\n    atomic = False\n    operations = [\n"
+        "        migrations.RunSQL(SQL, migrations.RunSQL.noop),\n"
+        "        migrations.RunSQL(migrations.RunSQL.noop, migrations.RunSQL.noop),\n    ]\n")
+    found = lint_paths([str(app / "0002_sql.py")], make_config(select=["LM004", "LM101"])).findings
+    assert found == []  # the constant is read (a concurrent build), the noop runs nothing

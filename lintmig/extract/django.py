@@ -45,6 +45,7 @@ class DjangoReader(PythonReader):
         self.app = parts[-3] if len(parts) >= 3 and parts[-2] == "migrations" else Path(path).parent.name
         self.models: dict[str, Model] = {}
         self.functions: dict[str, cst.FunctionDef] = {}
+        self.consts: dict[str, Any] = {}  # module-level NAME = value
         self.ctx = Ctx()
         self.dependencies: tuple[str, ...] = ()
         self.name = f"{self.app}.{Path(path).stem}"
@@ -66,6 +67,10 @@ class DjangoReader(PythonReader):
                 self.functions[stmt.name.value] = stmt
             elif isinstance(stmt, cst.ClassDef) and stmt.name.value == "Migration":
                 migration = stmt
+            elif isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:  # module constants: SQL = "..." handed to RunSQL(SQL)
+                    if isinstance(small, cst.Assign) and isinstance(small.targets[0].target, cst.Name):
+                        self.consts[small.targets[0].target.value] = self.eval.value(small.value, self.consts)
         if migration is not None:
             self._migration(migration)
         self._mysql_commits()
@@ -96,7 +101,7 @@ class DjangoReader(PythonReader):
     # One migration operation.
 
     def _operation(self, node: cst.Call) -> None:
-        call = self.eval.value(node, {})
+        call = self.eval.value(node, self.consts)
         if not isinstance(call, Call):
             return
         site = self.span(node)
@@ -261,6 +266,9 @@ class DjangoReader(PythonReader):
                             self._operation(element.value)
 
     def _op_RunSQL(self, call, node, site):
+        raw = node.args[0].value if node.args and node.args[0].keyword is None else None
+        if raw is not None and dotted(raw).endswith("RunSQL.noop"):
+            return  # runs nothing
         sql = self._arg(call, 0, "sql")
         items = sql if isinstance(sql, list) else [sql]
         for item in items:

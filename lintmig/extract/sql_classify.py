@@ -335,7 +335,14 @@ def _drop(w: Words, dialect: str) -> Optional[list[RawOp]]:
         name = w.name()
         table = w.name() if w.accept("ON") else None
         return [("drop_trigger", table, {"name": name, "if_exists": if_exists})]
+    if w.peek() in _HARMLESS_DROP and "CASCADE" not in w.words:
+        return []  # routines, extensions, roles: no table is locked or rewritten
     return None
+
+
+# Objects whose DROP (without CASCADE) touches no table's rows or locks.
+_HARMLESS_DROP = {"FUNCTION", "PROCEDURE", "AGGREGATE", "ROUTINE", "EXTENSION", "ROLE", "USER", "COLLATION",
+                  "OPERATOR", "LANGUAGE", "CAST", "TEXT", "EVENT"}
 
 
 def _alter(w: Words, dialect: str) -> Optional[list[RawOp]]:
@@ -345,8 +352,13 @@ def _alter(w: Words, dialect: str) -> Optional[list[RawOp]]:
         if w.accept("ADD", "VALUE"):
             return [("alter_type_add_value", None, {"if_not_exists": w.accept("IF", "NOT", "EXISTS")})]
         return []
+    if w.accept("TRIGGER"):  # ALTER TRIGGER t ON table RENAME TO u: a lock on the table, briefly
+        w.name()
+        table = w.name() if w.accept("ON") else None
+        return [("alter_table", table, {"action": "ALTER TRIGGER"})] if table else None
     if not w.accept("TABLE"):
-        return [] if w.peek() in ("INDEX", "SEQUENCE", "VIEW", "FUNCTION", "ROLE", "SCHEMA", "DEFAULT", "DATABASE", "SYSTEM", "EXTENSION", "DOMAIN", "USER") else None
+        return [] if w.peek() in ("INDEX", "SEQUENCE", "VIEW", "FUNCTION", "ROLE", "SCHEMA", "DEFAULT", "DATABASE", "SYSTEM", "EXTENSION", "DOMAIN", "USER",
+                                  "PROCEDURE", "AGGREGATE", "ROUTINE", "COLLATION", "LANGUAGE", "OPERATOR") else None
     if_exists = w.accept("IF", "EXISTS")
     w.accept("ONLY")
     table = w.name()
