@@ -116,3 +116,12 @@ def test_orm_and_row_set_loops_rewrite_the_table_row_by_row(tmp_path):
     found = lint_paths([str(path)], make_config(select=["LM301"])).findings
     assert [(f.span.line, f.table) for f in found] == [(11, None), (16, "tag")]
     assert all("one at a time" in f.message for f in found)
+
+
+def test_sql_through_an_aliased_text_import_is_read(tmp_path):
+    path = tmp_path / "r.py"
+    path.write_text(HEADER.format(doc="alias", rev="r1", down=repr(None))
+                    + "from sqlalchemy import text as sql_text\n\n\ndef upgrade():\n"
+                    + "    op.execute(sql_text('CREATE INDEX ix_orders_a ON orders (a)'))\n")
+    found = lint_paths([str(path)], make_config(select=["LM101", "LM004"])).findings
+    assert [(f.code, f.table) for f in found] == [("LM101", "orders")]

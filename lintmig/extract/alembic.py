@@ -141,6 +141,8 @@ class AlembicReader(PythonReader):
                     self.op_names.add(local)
                 elif module == "lintmig" and alias.name.value == "alembic":
                     self.lintmig_modules.add(local)
+                elif module.split(".")[0] == "sqlalchemy" and alias.asname is not None:
+                    self.eval.aliases[local] = alias.name.value
             return True
         if isinstance(small, cst.Import):
             for alias in small.names:

@@ -123,6 +123,8 @@ class Evaluator:
 
     def __init__(self, position: Callable[[cst.CSTNode], Optional[Pos]]):
         self.position = position
+        # Names imported under another name (`from sqlalchemy import text as sql_text`).
+        self.aliases: dict[str, str] = {}
 
     def string(self, node: cst.BaseString, env: dict[str, Any]) -> Any:
         if isinstance(node, cst.ConcatenatedString):
@@ -254,6 +256,7 @@ class Evaluator:
         args = [self.value(a.value, env) for a in node.args if a.keyword is None and not a.star]
         kwargs = {a.keyword.value: self.value(a.value, env) for a in node.args if a.keyword is not None}
         last = name.rsplit(".", 1)[-1] if name else ""
+        last = self.aliases.get(name, last)
         if last in ("text", "literal_column") and args and isinstance(args[0], Text):
             return Text(args[0].pieces, args[0].dynamic, is_sql=True)
         if last == "f" and args:  # op.f("ix_name"): a name marked as already final
