@@ -19,6 +19,7 @@ from typing import Any, Optional
 
 from .config import UsageError
 from .model import TXN_KINDS, Comment, Migration, Operation, Span, Txn
+from .sources import git_work_tree
 
 FORMAT = 2
 _PARSERS = ("sqlglot", "libcst", "tree_sitter")  # module names, and the prefixes of their dist-info folders
@@ -160,7 +161,7 @@ class ExtractCache:
         except (OSError, ValueError, TypeError, KeyError, RecursionError):
             return None
 
-    def put(self, path: str, key: str, migration: Migration) -> None:
+    def put(self, key: str, migration: Migration) -> None:
         self.pending[key] = {"key": key, "migration": migration_to_data(migration)}
 
     def save(self) -> None:
@@ -181,14 +182,6 @@ class ExtractCache:
         self.pending.clear()
 
 
-def work_tree_of(path: Path) -> Optional[Path]:
-    """The git work tree holding `path` (by its `.git`), without asking git."""
-    for folder in (path, *path.parents):
-        if (folder / ".git").exists():
-            return folder
-    return None
-
-
 def open_cache(setting, extraction_key: str) -> Optional[ExtractCache]:
     """The cache a run uses: None when it is off. A folder inside the repository being
     linted is refused: the change under review could have written it."""
@@ -197,7 +190,8 @@ def open_cache(setting, extraction_key: str) -> Optional[ExtractCache]:
     named = isinstance(setting, (str, os.PathLike))
     folder = Path(setting) if named else default_folder()
     resolved = Path(os.path.realpath(folder))
-    tree = work_tree_of(Path(os.path.realpath(os.getcwd())))
+    found = git_work_tree(os.path.realpath(os.getcwd()))
+    tree = Path(found) if found else None
     if tree is not None and (resolved == tree or tree in resolved.parents):
         if not named:  # $XDG_CACHE_HOME points into the checkout: run cold rather than trust it
             return None

@@ -14,9 +14,9 @@ from .cache import ExtractCache, open_cache
 from .config import Config
 from .discover import paths_to_files
 from .extract import extract_file, unreadable
+from .extract.registry import language
 from .model import Finding, Migration
 from .order import natural_key
-from .extract.registry import EMBEDDED_SUFFIXES
 from .sources import Source, read_source
 
 # Below this many files to parse, a process pool costs more than it saves.
@@ -141,7 +141,7 @@ def extract_all(files: list[Source], config: Config) -> list[Migration]:
     for (path, _, key), migration in zip(todo, _extract_many(todo, config)):
         results[path] = migration
         if cache and migration.host != "unknown":
-            cache.put(path, key, migration)
+            cache.put(key, migration)
     if cache:
         cache.save()
     return [results[src.path] for src in files]
@@ -173,7 +173,7 @@ def _history(migrations: list[Migration], config: Config) -> list[Migration]:
         return []
     candidates = [src for folder in folders for src in paths_to_files([folder], config).files
                   if os.path.dirname(src.path) in folders and src.path not in changed
-                  and not src.path.endswith(EMBEDDED_SUFFIXES)]
+                  and language(src.path) != "embedded"]
     before = extract_all(candidates, config)
     by_revision = {m.revision: m for m in before if m.revision}
     keep: dict[str, Migration] = {}

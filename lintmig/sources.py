@@ -27,17 +27,22 @@ class Source:
     root: str
 
 
-def work_tree_root(path: str) -> str:
-    """The git work tree holding `path` (found by its `.git`), else the path's own folder."""
-    folder = os.path.dirname(os.path.abspath(path))
+def git_work_tree(folder: str) -> Optional[str]:
+    """The git work tree holding `folder` (found by its `.git`, without asking git)."""
     here = folder
     while True:
         if os.path.exists(os.path.join(here, ".git")):
             return here
         parent = os.path.dirname(here)
         if parent == here:
-            return folder
+            return None
         here = parent
+
+
+def work_tree_root(path: str) -> str:
+    """The git work tree holding the file `path`, else the file's own folder."""
+    folder = os.path.dirname(os.path.abspath(path))
+    return git_work_tree(folder) or folder
 
 
 def inside(path: str, root: str, folders: Optional[dict[str, str]] = None) -> bool:
