@@ -12,7 +12,7 @@ from typing import Any, Optional
 
 HOSTS = ("sql", "alembic", "django", "runner", "go", "ts", "rust", "config")  # config: a .lintmig.yaml
 DIALECTS = ("postgres", "sqlite", "mysql")
-CLASSES = ("scale", "correctness")
+CLASSES = ("scale", "correctness", "compat")
 SEVERITIES = ("error", "warning")
 REQUIRED = ("code", "name", "class", "severity", "applies_to", "summary", "why", "use_instead", "examples")
 # before: the file at the base (diff mode); line, table: where a bad example's finding stands
@@ -28,7 +28,7 @@ class CatalogError(ValueError):
 class Rule:
     code: str
     name: str
-    klass: str  # scale | correctness
+    klass: str  # scale | correctness | compat
     severity: str
     applies_to: tuple[str, ...]
     dialects: tuple[str, ...]
@@ -183,7 +183,8 @@ def compile_catalog() -> "Path":
 
 
 def resolve(names: str | list[str]) -> list[str]:
-    """Rule codes for a comma-separated list (or list) of codes and names; unknown -> ValueError."""
+    """Rule codes for a comma-separated list (or list) of codes, names and classes (`compat`
+    stands for every compat rule); unknown -> ValueError."""
     if isinstance(names, str):
         names = [n for n in names.split(",")]
     by_name = {r.name: r.code for r in load().values()}
@@ -191,6 +192,9 @@ def resolve(names: str | list[str]) -> list[str]:
     for raw in names:
         item = raw.strip()
         if not item:
+            continue
+        if item.lower() in CLASSES:
+            codes.extend(code for code, rule in load().items() if rule.klass == item.lower())
             continue
         code = item.upper() if item.upper() in load() else by_name.get(item.lower())
         if code is None:

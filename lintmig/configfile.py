@@ -161,12 +161,12 @@ def _rules(value):
         raise ValueError("expected a mapping of rule code or name to off, warning or error")
     out = {}
     for name, level in value.items():
-        code = _codes(name)[0]
         if level is False:  # YAML 1.1 reads an unquoted `off` as false
             level = "off"
         if level not in ("off", "warning", "error"):
             raise ValueError(f"{name}: '{level}' is not one of off, warning, error")
-        out[code] = level
+        for code in _codes(name):  # a class name (compat) sets each of its rules
+            out[code] = level
     return out
 
 

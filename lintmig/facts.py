@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Callable, Iterable, Optional
 
 from .model import Migration, Operation
+from .schema import Schema
 
 TIMEOUT_SETTINGS = ("lock_timeout", "statement_timeout", "lock_wait_timeout", "idle_in_transaction_session_timeout")
 _OFF = {"0", "0s", "0ms", "default", "'0'", ""}
@@ -37,11 +38,12 @@ class ChangeFacts:
         self.keys: dict[str, set[tuple[str, ...]]] = {}
         self._keys_cache: dict[Optional[str], list[tuple[str, ...]]] = {}
         self.created: set[str] = set()  # tables whose definition (and so whose keys) the change shows
-        self.index_tables: dict[str, str] = {}
-        self.validated_not_null: dict[tuple[str, str], int] = {}  # (table, column) -> position
-        # The schema the migrations before an operation leave: each column's type over time,
-        # [(position, type or None when dropped)]. Only what a migration shows; unknown stays None.
-        self._column_types: dict[tuple[str, str], list[tuple[int, Optional[tuple]]]] = {}
+        # The schema the migrations before an operation leave (history included).
+        self.schema = Schema()
+        self.index_tables = self.schema.index_tables
+        # Where the change of each operation starts: its migration's first position in a
+        # path run, the first position after the history otherwise.
+        self._change_start: dict[int, int] = {}
         self._txn_groups: dict[tuple, list[Operation]] = {}
         self._txn_filtered: dict[tuple, list[Operation]] = {}
         # Facts learnt about operations live here, keyed by the operation's identity in this
@@ -59,18 +61,21 @@ class ChangeFacts:
         for mig in self.history:  # the schema before the change; nothing in it is new
             for op in mig.operations:
                 pos += 1
-                self._learn(op, pos, {}, mig)
+                self._learn(op, pos, mig)
         for table in list(self._new_spans):
             self._end_new(table, pos)
         for table in list(self._created_at):
             self._end_created(table, pos)
+        start = pos + 1
         for mig in self.migrations:
-            not_null_checks: dict[tuple[str, str], tuple[str, str]] = {}
+            if self.separate:
+                start = pos + 1
             for op in mig.operations:
                 pos += 1
                 self._seq[id(op)] = pos
                 self._path_of[id(op)] = mig.path
-                self._learn(op, pos, not_null_checks, mig)
+                self._change_start[id(op)] = start
+                self._learn(op, pos, mig)
                 if op.txn is not None:
                     self._txn_groups.setdefault(self.txn_key(mig, op), []).append(op)
             if self.separate:
@@ -83,9 +88,9 @@ class ChangeFacts:
                 if span[1] < 0:
                     span[1] = pos + 1
 
-    def _learn(self, op: Operation, pos: int, not_null_checks: dict, mig: Migration) -> None:
+    def _learn(self, op: Operation, pos: int, mig: Migration) -> None:
         table, args = op.table, op.args
-        self._learn_columns(op, pos)
+        self.schema.learn(op, pos)
         if op.kind == "create_table" and table:
             # A squashed migration's tables may exist already; IF NOT EXISTS counts when added.
             if not args.get("may_exist") and (not args.get("if_not_exists") or self._is_added(op)):
@@ -115,56 +120,19 @@ class ChangeFacts:
                     self._new_spans.setdefault(new, []).append([pos, -1])
             if table in self.keys:
                 self.keys[new] = set(self.keys[table])
-        elif op.kind == "create_index" and args.get("name") and table:
-            self.index_tables[args["name"]] = table
-            if args.get("unique"):
-                self._add_key(table, args.get("columns") or [])
-        elif op.kind == "add_constraint" and table:
-            if args.get("type") in ("unique", "primary_key"):
-                self._add_key(table, args.get("columns") or [])
-            if args.get("not_null_column") and args.get("name"):
-                not_null_checks[(table, args["name"])] = (table, args["not_null_column"])
-                if not args.get("not_valid"):
-                    self.validated_not_null[(table, args["not_null_column"])] = pos
-        elif op.kind == "validate_constraint" and table:
-            found = not_null_checks.get((table, args.get("name")))
-            if found:
-                self.validated_not_null[found] = pos
-
-    def _learn_columns(self, op: Operation, pos: int) -> None:
-        table, args = op.table, op.args
-        if not table:
-            return
-        column = args.get("column")
-        if op.kind == "create_table":
-            for name, ctype in (args.get("columns") or {}).items():
-                self._set_type(table, name, pos, tuple(ctype) if ctype else None)
-        elif op.kind == "add_column" and column:
-            self._set_type(table, column, pos, tuple(args["type"]) if args.get("type") else None)
-        elif op.kind == "alter_column_type" and column:
-            self._set_type(table, column, pos, tuple(args["new_type"]) if args.get("new_type") else None)
-        elif op.kind == "drop_column" and column:
-            self._set_type(table, column, pos, None)
-        elif op.kind == "rename_column" and column and args.get("new_name"):
-            self._set_type(table, args["new_name"], pos, self.column_type_at(table, column, pos + 1))
-            self._set_type(table, column, pos, None)
-        elif op.kind == "rename_table" and args.get("new_name"):
-            for (t, c) in [key for key in self._column_types if key[0] == table]:
-                self._set_type(args["new_name"], c, pos, self.column_type_at(t, c, pos + 1))
-        elif op.kind == "drop_table":
-            for key in [key for key in self._column_types if key[0] == table]:
-                self._set_type(*key, pos, None)
-
-    def _set_type(self, table: str, column: str, pos: int, ctype: Optional[tuple]) -> None:
-        self._column_types.setdefault((table, column), []).append((pos, ctype))
+        elif op.kind == "create_index" and args.get("unique") and table:
+            self._add_key(table, args.get("columns") or [])
+        elif op.kind == "add_constraint" and table and args.get("type") in ("unique", "primary_key"):
+            self._add_key(table, args.get("columns") or [])
 
     def column_type_at(self, table: Optional[str], column: Optional[str], pos: int) -> Optional[tuple]:
         """A column's type as the operations before position `pos` leave it (None: unknown)."""
-        found = None
-        for at, ctype in self._column_types.get((table or "", column or ""), ()):
-            if at < pos:
-                found = ctype
-        return found
+        state = self.schema.column(table, column, pos)
+        return state.type if state is not None else None
+
+    def change_start(self, op: Operation) -> int:
+        """The first position of op's change: what comes before it is deployed history."""
+        return self._change_start[id(op)]
 
     def _add_key(self, table: str, cols: Iterable[str]) -> None:
         key = tuple(c for c in cols if c)
@@ -246,8 +214,7 @@ class ChangeFacts:
         return keys
 
     def has_validated_not_null(self, table: Optional[str], column: Optional[str], op: Operation) -> bool:
-        at = self.validated_not_null.get((table or "", column or ""))
-        return at is not None and at < self.position(op)
+        return self.schema.validated_not_null_check(table, column, self.position(op))
 
 
 def _value_off(value: str) -> bool:

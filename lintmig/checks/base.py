@@ -44,6 +44,7 @@ class MigrationFacts:
         self.flagged = flagged if flagged is not None else set()
         self._by_kind: Optional[dict[str, list[Operation]]] = None
         self._first_drop: Optional[dict[str, int]] = None
+        self._first_in_statement: Optional[dict[tuple, int]] = None
 
     @property
     def dialect(self) -> str:
@@ -81,6 +82,24 @@ class MigrationFacts:
         (a table filled by CREATE TABLE ... AS is not empty, but nobody waits on it)."""
         return not self.change.created_in_change(table, op)
 
+    def made_in_change(self, op: Operation, table: Optional[str], column: Optional[str] = None) -> bool:
+        """Whether this change made the table (or, given one, the column): no released code
+        uses it yet. A name the change renamed a table to counts as made."""
+        if self.change.created_in_change(table, op) or self.is_new_table(table, op):
+            return True
+        start, here = self.change.change_start(op), self.change.position(op)
+        if any(o.args.get("new_name") == table and start <= self.change.position(o) < here
+               for o in self.of_kind("rename_table")):
+            return True
+        if column is None:
+            return False
+        state = self.change.schema.column(table, column, here)
+        return state is not None and state.born >= start
+
+    def schema(self, op: Operation):
+        """(the schema, op's position, where op's change starts): ask it what held before."""
+        return self.change.schema, self.change.position(op), self.change.change_start(op)
+
     def table_of_index(self, name: Optional[str]) -> Optional[str]:
         return self.change.index_tables.get(name or "")
 
@@ -101,6 +120,16 @@ class MigrationFacts:
     def after(self, op: Operation, *kinds: str) -> list[Operation]:
         pos = self.change.position(op)
         return [o for o in self.of_kind(*kinds) if self.change.position(o) > pos]
+
+    def earlier_in_statement(self, op: Operation) -> bool:
+        """Whether an earlier operation of this migration comes from the same statement
+        (`ALTER TABLE t ADD a, ADD b`, MySQL's MODIFY with NOT NULL)."""
+        if self._first_in_statement is None:
+            self._first_in_statement = {}
+            for other in self.migration.operations:
+                if other.kind not in ("transaction", "set_setting"):
+                    self._first_in_statement.setdefault((other.span, other.table), id(other))
+        return self._first_in_statement.get((op.span, op.table), id(op)) != id(op)
 
     def same_transaction(self, op: Operation, kinds: frozenset[str] | None = None) -> Iterator[Operation]:
         """The other operations of op's transaction (optionally only of these kinds), in this

@@ -16,7 +16,7 @@ def missing_lock_timeout(op, facts):
     elif table and (facts.is_new_table(table, op) or not facts.in_use(table, op)):
         return
     setting = "lock_wait_timeout" if facts.dialect == "mysql" else "lock_timeout"
-    if setting in facts.settings(op):
-        return
+    if setting in facts.settings(op) or facts.earlier_in_statement(op):
+        return  # one statement waits once: its first operation says so
     on = f" on {table}" if table else ""
     yield Hit(op, f"{op.kind.replace('_', ' ')}{on} waits for its lock with no {setting} set: every query behind it queues", table)

@@ -475,11 +475,15 @@ class AlembicReader(PythonReader):
 
     def _op_create_table(self, v, ctx, site):
         columns: dict[str, Any] = {}
-        keys, references = [], set()
+        keys, references, not_null, defaults = [], set(), [], []
         for item in v.get("*") or []:
             info = column_info(item, self.dialect)
             if info is not None:
                 columns[info.name] = info.type
+                if info.name and not info.nullable:
+                    not_null.append(info.name)
+                if info.name and info.default_volatility is not None:
+                    defaults.append(info.name)
                 if info.primary_key or info.unique:
                     keys.append([info.name])
                 if info.references:
@@ -491,7 +495,8 @@ class AlembicReader(PythonReader):
                 references.update(targets[:1])
         self._emit("create_table", v.get("table_name"), {"columns": columns, "keys": keys,
                                                           "if_not_exists": v.get("if_not_exists") is True,
-                                                          "references": sorted(references)}, ctx, site)
+                                                          "references": sorted(references),
+                                                          "not_null": not_null, "defaults": defaults}, ctx, site)
 
     def _op_drop_table(self, v, ctx, site):
         self._emit("drop_table", v.get("table_name"), {"if_exists": v.get("if_exists") is True}, ctx, site)

@@ -32,6 +32,12 @@ class Ctx:
 class Model:
     table: str
     fields: dict[str, Field] = field(default_factory=dict)
+    # Columns whose field a migration removed from the state only (SeparateDatabaseAndState):
+    # the code stopped using them, the database keeps them until a later migration drops them.
+    retired: frozenset = frozenset()
+
+    def copy(self) -> "Model":
+        return Model(self.table, dict(self.fields), self.retired)
 
 
 class DjangoReader(PythonReader):
@@ -60,7 +66,8 @@ class DjangoReader(PythonReader):
 
     def read(self) -> Migration:
         if not self.state_only:
-            self.models = {name: Model(m.table, dict(m.fields)) for name, m in state_before(self.path, self.dialect).items()}
+            self.models = {name: m.copy() for name, m in state_before(self.path, self.dialect).items()}
+        retired_before = {(m.table, column) for m in self.models.values() for column in m.retired}
         migration = None
         for stmt in self.module.body:
             if isinstance(stmt, cst.FunctionDef):
@@ -73,6 +80,9 @@ class DjangoReader(PythonReader):
                         self.consts[small.targets[0].target.value] = self.eval.value(small.value, self.consts)
         if migration is not None:
             self._migration(migration)
+        for op in self.ops:
+            if op.kind == "drop_column" and (op.table, op.args.get("column")) in retired_before:
+                op.args = {**op.args, "retired": True}
         self._mysql_commits()
         return Migration(path=self.path, host="django", dialect=self.dialect, operations=self.ops,
                          comments=self.comments, header_end=self.header_end(), revision=self.name,
@@ -124,17 +134,22 @@ class DjangoReader(PythonReader):
         table = text_or_none(options.get("db_table")) if isinstance(options, dict) else None
         model = Model(table=table or f"{self.app}_{name.lower()}")
         self.models[name.lower()] = model
-        keys, columns = [], {}
+        keys, columns, not_null, defaults = [], {}, [], []
         for pair in self._arg(call, 1, "fields") or []:
             if isinstance(pair, list) and len(pair) == 2:
                 fname, f = text_or_none(pair[0]), read_field(pair[1])
-                if fname and f:
+                if fname and f and f.kind != "ManyToManyField":
                     model.fields[fname] = f
-                    columns[f.column(fname)] = f.type
+                    column = f.column(fname)
+                    columns[column] = f.type
                     if f.primary_key or f.unique:
-                        keys.append([f.column(fname)])
-        self._emit("create_table", model.table, {"columns": columns, "keys": keys or [["id"]],
-                                                 "may_exist": self.squashed}, self.ctx, site)
+                        keys.append([column])
+                    if not f.null:
+                        not_null.append(column)
+                    if f.db_default is not None:
+                        defaults.append(column)
+        self._emit("create_table", model.table, {"columns": columns, "keys": keys or [["id"]], "not_null": not_null,
+                                                 "defaults": defaults, "may_exist": self.squashed}, self.ctx, site)
 
     def _op_DeleteModel(self, call, node, site):
         self._emit("drop_table", self._model(self._arg(call, 0, "name")).table, {}, self.ctx, site)
@@ -169,6 +184,8 @@ class DjangoReader(PythonReader):
             "column": column, "type": f.type, "not_null": not f.null, "has_default": f.has_default,
             "default_volatility": volatility, "default_func": f.kind if volatility == "volatile" else None,
             "unknown": ("not_null",) if f.null_unknown else None, "default_once": f.default_callable,
+            # Django fills existing rows from a Python default, then drops the database default.
+            "default_dropped": f.has_default and f.db_default is None,
         }, self.ctx, site)
         if f.is_relation:
             self._emit("add_constraint", model.table, {"type": "foreign_key", "columns": [column],
@@ -187,7 +204,12 @@ class DjangoReader(PythonReader):
     def _op_RenameField(self, call, node, site):
         model = self._model(self._arg(call, 0, "model_name"))
         old, new = text_or_none(self._arg(call, 1, "old_name")), text_or_none(self._arg(call, 2, "new_name"))
-        self._emit("rename_column", model.table, {"column": old, "new_name": new}, self.ctx, site)
+        f = model.fields.pop(old or "", None)
+        if f is not None and new:
+            model.fields[new] = f
+        old_column, new_column = (f.column(old), f.column(new)) if f is not None and new else (old, new)
+        if old_column != new_column:  # a field with db_column keeps its column
+            self._emit("rename_column", model.table, {"column": old_column, "new_name": new_column}, self.ctx, site)
 
     def _op_AlterField(self, call, node, site):
         model, name = self._model(self._arg(call, 0, "model_name")), text_or_none(self._arg(call, 1, "name")) or ""
@@ -202,6 +224,8 @@ class DjangoReader(PythonReader):
                           f"so lintmig cannot tell what changes in the database"}, self.ctx, site)
             return
         table, column = model.table, new.column(name)
+        if old.column(name) != column:  # db_column added, changed or removed: the column is renamed
+            self._emit("rename_column", table, {"column": old.column(name), "new_name": column}, self.ctx, site)
         if old.type != new.type:
             self._emit("alter_column_type", table, {"column": column, "new_type": new.type, "old_type": old.type}, self.ctx, site)
         if old.null and not new.null:
@@ -258,12 +282,38 @@ class DjangoReader(PythonReader):
         self._emit("drop_constraint", model.table, {"name": text_or_none(self._arg(call, 1, "name"))}, self.ctx, site)
 
     def _op_SeparateDatabaseAndState(self, call, node, site):
-        for arg in node.args:
-            if (arg.keyword is None and arg is node.args[0]) or (arg.keyword and arg.keyword.value == "database_operations"):
-                if isinstance(arg.value, (cst.List, cst.Tuple)):
-                    for element in arg.value.elements:
-                        if isinstance(element.value, cst.Call):
-                            self._operation(element.value)
+        lists = {"database_operations": None, "state_operations": None}
+        for index, arg in enumerate(node.args):
+            key = arg.keyword.value if arg.keyword else ("database_operations", "state_operations")[min(index, 1)]
+            if key in lists and isinstance(arg.value, (cst.List, cst.Tuple)):
+                lists[key] = [e.value for e in arg.value.elements if isinstance(e.value, cst.Call)]
+        before = {name: m.copy() for name, m in self.models.items()}
+        emitted = len(self.ops)
+        for element in lists["database_operations"] or ():
+            self._operation(element)
+        dropped = {(op.table, op.args.get("column")) for op in self.ops[emitted:] if op.kind == "drop_column"}
+        dropped |= {(old.table, f.column(fname)) for name, old in before.items() for fname, f in old.fields.items()
+                    if name in self.models and fname not in self.models[name].fields}
+        # The state is what state_operations leave; they change nothing in the database.
+        self.models = {name: m.copy() for name, m in before.items()}
+        emitting, self.state_only = self.state_only, True
+        try:
+            for element in lists["state_operations"] or ():
+                self._operation(element)
+        finally:
+            self.state_only = emitting
+        for name, old in before.items():
+            now = self.models.get(name)
+            if now is None:
+                continue
+            gone = {f.column(fname) for fname, f in old.fields.items() if fname not in now.fields}
+            gone -= {column for table, column in dropped if table == now.table}
+            gone -= {f.column(n) for n, f in now.fields.items()}
+            now.retired = now.retired | gone
+            for fname, f in old.fields.items():
+                if f.column(fname) in gone:
+                    self._emit("retire_column", now.table, {"column": f.column(fname), "not_null": not f.null,
+                               "has_default": f.db_default is not None}, self.ctx, site)
 
     def _op_RunSQL(self, call, node, site):
         raw = node.args[0].value if node.args and node.args[0].keyword is None else None
@@ -392,7 +442,7 @@ def state_before(path: str, dialect: str, max_bytes: int = 32 * 1000**2) -> dict
                     raise OSError(data)
                 text = data.decode("utf-8")
                 reader = DjangoReader(str(sibling), text, dialect, state_only=True)
-                reader.models = {name: Model(m.table, dict(m.fields)) for name, m in models.items()}
+                reader.models = {name: m.copy() for name, m in models.items()}
                 if is_django(text):
                     reader.read()
                 _STATES[key] = reader.models

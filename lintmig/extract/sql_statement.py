@@ -119,18 +119,27 @@ def _create(node: exp.Create, dialect: str) -> list[RawOp]:
     table = table_name(target)
     columns: dict[str, Any] = {}
     keys: list[list[str]] = []
+    not_null, defaults = set(), set()
     if isinstance(target, exp.Schema):
         for item in target.expressions:
             if isinstance(item, exp.ColumnDef):
                 name = ident(item.this)
                 columns[name] = data_type(item.args.get("kind"))
                 for c in item.args.get("constraints") or []:
-                    if isinstance(c.args.get("kind"), (exp.PrimaryKeyColumnConstraint, exp.UniqueColumnConstraint)):
+                    kind = c.args.get("kind")
+                    if isinstance(kind, (exp.PrimaryKeyColumnConstraint, exp.UniqueColumnConstraint)):
                         keys.append([name])
+                    if isinstance(kind, exp.PrimaryKeyColumnConstraint) or (
+                            isinstance(kind, exp.NotNullColumnConstraint) and not kind.args.get("allow_null")):
+                        not_null.add(name)
+                    elif isinstance(kind, (exp.DefaultColumnConstraint, exp.GeneratedAsIdentityColumnConstraint)):
+                        defaults.add(name)
             else:
                 for key in item.find_all(exp.PrimaryKey, exp.UniqueColumnConstraint):
-                    cols = [ident(c) for c in (key.expressions or (key.this.expressions if key.this else []))]
-                    keys.append([c for c in cols if c])
+                    cols = [c for c in (ident(c) for c in (key.expressions or (key.this.expressions if key.this else []))) if c]
+                    keys.append(cols)
+                    if isinstance(key, exp.PrimaryKey):
+                        not_null.update(cols)
     query = node.args.get("expression")
     props = node.args.get("properties")
     temporary = bool(props and props.find(exp.TemporaryProperty))
@@ -139,8 +148,10 @@ def _create(node: exp.Create, dialect: str) -> list[RawOp]:
     args = {
         "if_not_exists": bool(node.args.get("exists")), "columns": columns, "keys": keys,
         "as_select": query is not None, "sources": source_tables(query), "temporary": temporary,
-        "references": references,
+        "references": references, "not_null": sorted(not_null & set(columns)), "defaults": sorted(defaults),
     }
+    if query is not None:  # a copy's columns and their constraints are not written out
+        del args["not_null"], args["defaults"]
     return [("create_table", table, args)]
 
 
@@ -207,9 +218,17 @@ def _alter_action(action: exp.Expression, table: Optional[str], common: dict[str
         return [("alter_table", table, {"action": "ALTER COLUMN"})]
     if isinstance(action, exp.ModifyColumn):  # MySQL MODIFY / CHANGE COLUMN
         coldef = action.this
-        args = {"column": ident(action.args.get("rename_from")) or ident(coldef.this),
-                "new_type": data_type(coldef.args.get("kind")), "old_type": None, "using": False, **mysql_opts}
-        return [("alter_column_type", table, args)]
+        old, new = ident(action.args.get("rename_from")) or ident(coldef.this), ident(coldef.this)
+        args = {"column": old, "new_type": data_type(coldef.args.get("kind")), "old_type": None, "using": False,
+                **mysql_opts}
+        ops: list[RawOp] = [("alter_column_type", table, args)]
+        if new and old and new.lower() != old.lower():
+            ops.append(("rename_column", table, {"column": old, "new_name": new}))
+        for c in coldef.args.get("constraints") or []:
+            if isinstance(c.args.get("kind"), exp.NotNullColumnConstraint):  # the definition restates NULL-ness
+                kind = "drop_not_null" if c.args["kind"].args.get("allow_null") else "set_not_null"
+                ops.append((kind, table, {"column": new or old, "restated": True}))
+        return ops
     if isinstance(action, exp.AddConstraint):
         return [_constraint(c, table, common) for c in action.expressions]
     if isinstance(action, exp.Drop):

@@ -1,0 +1,173 @@
+"""The schema the migrations before an operation leave, replayed from their operations.
+
+Static only: what no migration shows stays unknown (None), never guessed. Every fact is a
+timeline of (position, state) so that any operation can ask what held just before it; a
+state of None after a known one means the thing was dropped.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple, Optional
+
+from .model import Operation
+
+
+class Column(NamedTuple):
+    type: Optional[tuple]  # (base, params) as front ends normalise it
+    not_null: Optional[bool]
+    has_default: Optional[bool]  # a database default (a Python-side one does not count)
+    born: int  # position of the operation that made it; 0 when no migration lintmig saw did
+
+
+class Constraint(NamedTuple):
+    type: Optional[str]  # check | unique | primary_key | foreign_key | None (unknown)
+    validated: bool
+    not_null_column: Optional[str]  # for CHECK (col IS NOT NULL)
+    born: int
+
+
+_UNKNOWN_COLUMN = Column(None, None, None, 0)
+
+
+class Schema:
+    """Tables' columns and named constraints over positions, and which table an index is on."""
+
+    def __init__(self) -> None:
+        self._columns: dict[tuple[str, str], list[tuple[int, Optional[Column]]]] = {}
+        self._constraints: dict[tuple[str, str], list[tuple[int, Optional[Constraint]]]] = {}
+        self.index_tables: dict[str, str] = {}
+
+    # Questions.
+
+    def column(self, table: Optional[str], column: Optional[str], pos: int) -> Optional[Column]:
+        """The column as the operations before position `pos` leave it (None: unknown or dropped)."""
+        return _at(self._columns.get((table or "", column or "")), pos)
+
+    def constraints(self, table: Optional[str], pos: int) -> dict[str, Constraint]:
+        found = {}
+        for (t, name), timeline in self._constraints.items():
+            state = _at(timeline, pos) if t == (table or "") else None
+            if state is not None:
+                found[name] = state
+        return found
+
+    def constraint(self, table: Optional[str], name: Optional[str], pos: int) -> Optional[Constraint]:
+        return _at(self._constraints.get((table or "", name or "")), pos)
+
+    def not_null_enforced(self, table: Optional[str], column: Optional[str], pos: int) -> Optional[str]:
+        """What already refuses NULL in the column before `pos` (validated or not: a NOT VALID
+        CHECK still checks every new write), as words for a message; None when nothing does."""
+        state = self.column(table, column, pos)
+        if state is not None and state.not_null:
+            return "NOT NULL"
+        for name, c in self.constraints(table, pos).items():
+            if c.not_null_column == column:
+                return f"CHECK {name}"
+        return None
+
+    def validated_not_null_check(self, table: Optional[str], column: Optional[str], pos: int) -> bool:
+        return any(c.not_null_column == column and c.validated for c in self.constraints(table, pos).values())
+
+    # Learning, one operation at a time in migration order.
+
+    def learn(self, op: Operation, pos: int) -> None:
+        table, args = op.table, op.args
+        if not table:
+            return
+        reader = getattr(self, f"_learn_{op.kind}", None)
+        if reader is not None:
+            reader(table, args, pos)
+
+    def _learn_create_table(self, table, args, pos):
+        not_null, defaults = set(args.get("not_null") or ()), set(args.get("defaults") or ())
+        known = "not_null" in args  # front ends that say which columns are NOT NULL
+        for name, ctype in (args.get("columns") or {}).items():
+            self._set(table, name, pos, Column(tuple(ctype) if ctype else None, name in not_null if known else None,
+                                               name in defaults if known else None, pos))
+
+    def _learn_add_column(self, table, args, pos):
+        if args.get("column"):
+            ctype = tuple(args["type"]) if args.get("type") else None
+            self._set(table, args["column"], pos, Column(ctype, bool(args.get("not_null")),
+                                                         bool(args.get("has_default")) and not args.get("default_dropped"), pos))
+
+    def _learn_drop_column(self, table, args, pos):
+        if args.get("column"):
+            self._set(table, args["column"], pos, None)
+
+    def _learn_rename_column(self, table, args, pos):
+        old, new = args.get("column"), args.get("new_name")
+        if old and new:
+            self._set(table, new, pos, self.column(table, old, pos + 1) or _UNKNOWN_COLUMN)
+            self._set(table, old, pos, None)
+            for (t, name), timeline in list(self._constraints.items()):
+                state = _at(timeline, pos + 1)
+                if t == table and state is not None and state.not_null_column == old:
+                    timeline.append((pos, state._replace(not_null_column=new)))
+
+    def _learn_rename_table(self, table, args, pos):
+        new = args.get("new_name")
+        if not new:
+            return
+        for store in (self._columns, self._constraints):
+            for (t, name) in [key for key in store if key[0] == table]:
+                state = _at(store[(t, name)], pos + 1)
+                store.setdefault((new, name), []).append((pos, state))
+                store[(t, name)].append((pos, None))
+        for index, on in list(self.index_tables.items()):
+            if on == table:
+                self.index_tables[index] = new
+
+    def _learn_drop_table(self, table, args, pos):
+        for store in (self._columns, self._constraints):
+            for key in [key for key in store if key[0] == table]:
+                store[key].append((pos, None))
+
+    def _learn_alter_column_type(self, table, args, pos):
+        self._change(table, args.get("column"), pos, type=tuple(args["new_type"]) if args.get("new_type") else None)
+
+    def _learn_set_not_null(self, table, args, pos):
+        self._change(table, args.get("column"), pos, not_null=True)
+
+    def _learn_drop_not_null(self, table, args, pos):
+        self._change(table, args.get("column"), pos, not_null=False)
+
+    def _learn_set_default(self, table, args, pos):
+        self._change(table, args.get("column"), pos, has_default=True)
+
+    def _learn_drop_default(self, table, args, pos):
+        self._change(table, args.get("column"), pos, has_default=False)
+
+    def _learn_add_constraint(self, table, args, pos):
+        name = args.get("name")
+        if name:
+            self._constraints.setdefault((table, name), []).append(
+                (pos, Constraint(args.get("type"), not args.get("not_valid"), args.get("not_null_column"), pos)))
+
+    def _learn_validate_constraint(self, table, args, pos):
+        state = self.constraint(table, args.get("name"), pos + 1)
+        if state is not None:
+            self._constraints[(table, args["name"])].append((pos, state._replace(validated=True)))
+
+    def _learn_drop_constraint(self, table, args, pos):
+        if (table, args.get("name")) in self._constraints:
+            self._constraints[(table, args["name"])].append((pos, None))
+
+    def _learn_create_index(self, table, args, pos):
+        if args.get("name"):
+            self.index_tables[args["name"]] = table
+
+    def _set(self, table: str, column: str, pos: int, state: Optional[Column]) -> None:
+        self._columns.setdefault((table, column), []).append((pos, state))
+
+    def _change(self, table: str, column: Optional[str], pos: int, **changes) -> None:
+        if column:
+            state = self.column(table, column, pos + 1) or _UNKNOWN_COLUMN
+            self._set(table, column, pos, state._replace(**changes))
+
+
+def _at(timeline, pos: int):
+    found = None
+    for at, state in timeline or ():
+        if at < pos:
+            found = state
+    return found
