@@ -51,6 +51,7 @@ FIELDS: dict[str, dict[str, tuple]] = {
     # so it changes NULL-ness only if the column was otherwise before.
     "drop_not_null": {"column": _STR, "restated": _BOOL},
     "drop_table": {"if_exists": _BOOL},
+    "drop_schema": {"name": _STR, "what": _STR, "cascade": _BOOL, "if_exists": _BOOL},
     "drop_trigger": {},
     "insert_select": {"sources": _LIST},
     "lock_table": {},
@@ -96,7 +97,7 @@ def field_problems(kind: str, args: dict) -> list[str]:
 
 # Kinds that change the schema: MySQL commits implicitly around each of them.
 DDL_KINDS = frozenset({
-    "create_table", "drop_table", "rename_table", "create_index", "drop_index", "add_column",
+    "create_table", "drop_table", "drop_schema", "rename_table", "create_index", "drop_index", "add_column",
     "drop_column", "rename_column", "alter_column_type", "set_not_null", "drop_not_null",
     "set_default", "drop_default", "add_constraint", "drop_constraint", "validate_constraint",
     "alter_table", "attach_partition", "detach_partition", "create_trigger", "drop_trigger",

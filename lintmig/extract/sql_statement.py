@@ -178,6 +178,10 @@ def _drop(node: exp.Drop, dialect: str) -> list[RawOp]:
         return [("drop_index", None, {**flags, "name": n}) for n in names]
     if kind == "TABLE":
         return [("drop_table", n, flags) for n in names]
+    if kind in ("SCHEMA", "DATABASE"):  # every table in it goes
+        schemas = [ident(t.args.get("db") or t.this) for t in node.args.get("tables") or [] if isinstance(t, exp.Table)]
+        return [("drop_schema", None, {"name": n, "what": kind.lower(), "cascade": bool(node.args.get("cascade")),
+                                       "if_exists": flags["if_exists"]}) for n in schemas if n]
     return []
 
 
@@ -192,7 +196,12 @@ def _alter(node: exp.Alter, dialect: str) -> list[RawOp]:
         elif isinstance(opt, exp.LockProperty):
             common["lock"] = opt.name.lower()
     ops: list[RawOp] = []
-    for action in node.args.get("actions") or []:
+    actions = node.args.get("actions") or []
+    moved = next((o for o in node.args.get("options") or [] if isinstance(o, exp.ToTableProperty)), None)
+    if len(actions) == 1 and isinstance(actions[0], exp.AlterRename) and moved is not None:
+        # PostgreSQL's ALTER TABLE t RENAME a TO b (COLUMN left out), which sqlglot reads as a table rename
+        return [("rename_column", table, {"column": table_name(actions[0].this), "new_name": table_name(moved.this)})]
+    for action in actions:
         ops.extend(_alter_action(action, table, common))
     return ops
 
