@@ -130,6 +130,7 @@ def changes(explicit_base: Optional[str], staged: bool, named: Optional[list[str
             else:
                 base, _ = base_ref(repo, explicit_base)
                 found = _diff_from_base(repo, base)
+        found = _unapplied_on_branch(repo, found, explicit_base)
     else:
         base, _ = base_ref(repo, explicit_base)
         found = _diff_from_base(repo, base)
@@ -139,6 +140,27 @@ def changes(explicit_base: Optional[str], staged: bool, named: Optional[list[str
         if os.path.lexists(full) and not os.path.isdir(full):
             out.append(FileChange(full, change.lines if change.existed else None, change.existed, change.context))
     return out
+
+
+def _unapplied_on_branch(repo, found: list["_Change"], explicit_base: Optional[str]) -> list["_Change"]:
+    """A staged edit to a migration committed earlier on this branch, but absent from the
+    base branch, edits a migration no database applied yet: read it whole, as new."""
+    existing = [c.path for c in found if c.existed]
+    if not existing:
+        return found
+    try:
+        base = _merge_base(repo, base_ref(repo, explicit_base)[0])
+    except UsageError:
+        return found  # no base branch to compare with: what HEAD has counts as applied
+    at_base: set[str] = set()
+    for start in range(0, len(existing), 500):
+        listed = _git(repo, "ls-tree", "-r", "-z", "--name-only", "--end-of-options", base, "--",
+                      *(f":(literal){p}" for p in existing[start:start + 500]))
+        at_base.update(os.fsdecode(p) for p in listed.split(b"\0") if p)
+    for change in found:
+        if change.existed and change.path not in at_base:
+            change.existed, change.lines = False, None
+    return found
 
 
 @dataclass

@@ -210,3 +210,19 @@ def test_statements_whose_answer_is_at_hand_are_not_lm004(tmp_path):
         "        migrations.RunSQL(migrations.RunSQL.noop, migrations.RunSQL.noop),\n    ]\n")
     found = lint_paths([str(app / "0002_sql.py")], make_config(select=["LM004", "LM101"])).findings
     assert found == []  # the constant is read (a concurrent build), the noop runs nothing
+
+
+def test_staged_edit_of_a_migration_added_earlier_on_the_branch_is_not_lm005(tmp_path, monkeypatch):
+    from conftest import git
+
+    repo = feature_branch(tmp_path / "repo", {"db/migrations/0001_base.sql": "SELECT 1;\n"})
+    (repo / "db" / "migrations" / "0002_new.sql").write_text(CREATE)
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "first step of the feature")
+    (repo / "db" / "migrations" / "0002_new.sql").write_text(CREATE + "ALTER TABLE orders ADD COLUMN b int;\n")
+    (repo / "db" / "migrations" / "0001_base.sql").write_text("SELECT 1;\nCREATE INDEX ix_orders_a ON orders (a);\n")
+    git(repo, "add", ".")
+    monkeypatch.chdir(repo)
+    found = lint_change(make_config(select=["LM005"]), None, True, []).findings
+    # 0001 is on the base branch (applied somewhere): an edit to it is LM005; 0002 is not.
+    assert [f.path.rsplit("/", 1)[-1] for f in found] == ["0001_base.sql"]
