@@ -168,3 +168,20 @@ def test_rules_and_explain_list_the_class(capsys):
     assert "LM201" in out and "compat" in out
     assert main(["explain", "LM203"]) == 0
     assert "m.backfill" in capsys.readouterr().out
+
+
+def test_a_foreign_key_has_its_target_primary_key_type_even_in_another_app(tmp_path):
+    """A UUIDField turned into a ForeignKey to a model whose key is a UUID changes no type."""
+    for pk, expected in (("models.UUIDField(primary_key=True)", []), ("models.BigAutoField(primary_key=True)", ["LM111", "LM205"])):
+        root = tmp_path / pk[7:12]
+        _folder(root, {"0001_initial.py": DJANGO + f"    operations = [migrations.CreateModel('Order', fields=[('id', {pk})])]\n"},
+                "order/migrations")
+        payment = _folder(root, {
+            "0001_initial.py": DJANGO + "    operations = [migrations.CreateModel('Payment', fields=[\n"
+                               "        ('id', models.BigAutoField(primary_key=True)), ('order', models.UUIDField(null=True))])]\n",
+            "0002_fk.py": DJANGO + "    dependencies = [('payment', '0001_initial'), ('order', '0001_initial')]\n"
+                          "    operations = [migrations.AlterField('payment', 'order', models.ForeignKey(\n"
+                          "        null=True, on_delete=models.PROTECT, to='order.order', db_column='order'))]\n",
+        }, "payment/migrations")
+        found = lint_paths([str(payment)], make_config(select=["LM205", "LM111"])).findings
+        assert [f.code for f in found] == expected, (pk, [f.message for f in found])

@@ -226,8 +226,9 @@ class DjangoReader(PythonReader):
         table, column = model.table, new.column(name)
         if old.column(name) != column:  # db_column added, changed or removed: the column is renamed
             self._emit("rename_column", table, {"column": old.column(name), "new_name": column}, self.ctx, site)
-        if old.type != new.type:
-            self._emit("alter_column_type", table, {"column": column, "new_type": new.type, "old_type": old.type}, self.ctx, site)
+        old_type, new_type = self._column_type(old), self._column_type(new)
+        if old_type != new_type and old_type is not None and new_type is not None:
+            self._emit("alter_column_type", table, {"column": column, "new_type": new_type, "old_type": old_type}, self.ctx, site)
         if old.null and not new.null:
             if new.has_default:  # Django fills the NULLs first, then sets NOT NULL
                 self._emit("update", table, {"bounds": [[]]}, self.ctx, site)
@@ -238,6 +239,27 @@ class DjangoReader(PythonReader):
             self._emit("add_constraint", table, {"type": "unique", "columns": [column]}, self.ctx, site)
         elif new.db_index and not old.db_index and not new.unique:
             self._emit("create_index", table, {"columns": [column]}, self.ctx, site)
+
+    def _column_type(self, f: Field) -> Optional[tuple]:
+        """The column's type; a relation's is its target's primary key type (None: unknown)."""
+        if not f.is_relation or self.state_only:
+            return f.type
+        target = f.references or ""
+        app, _, model_name = target.rpartition(".")
+        app = app or self.app
+        if app == self.app:
+            models = self.models
+        else:  # another app's models, as far as this migration's dependency on it goes
+            folder = Path(self.path).resolve().parent.parent.parent / app / "migrations"
+            dep = next((d.split(".", 1)[1] for d in self.dependencies if d.startswith(app + ".")), None)
+            if dep is None or not folder.is_dir():
+                return None
+            models = state_before(str(folder / f"{dep}.py"), self.dialect, including=True)
+        target_model = models.get(model_name.lower())
+        pk = next((pf for pf in target_model.fields.values() if pf.primary_key), None) if target_model else None
+        if pk is None or pk.is_relation or pk.type is None:
+            return None
+        return ({"serial": "int", "bigserial": "bigint", "smallserial": "smallint"}.get(pk.type[0], pk.type[0]), pk.type[1])
 
     def _index_args(self, index: Any, concurrently: bool) -> dict:
         if not isinstance(index, Call):
@@ -413,9 +435,10 @@ class DjangoReader(PythonReader):
 _STATES: dict[bytes, dict[str, Model]] = {}  # (the chain of earlier files' contents) -> the app's models
 
 
-def state_before(path: str, dialect: str, max_bytes: int = 32 * 1000**2) -> dict[str, Model]:
-    """The app's models as the migrations before `path` in its folder leave them. Memoised
-    on the contents of the whole chain, so an edited earlier migration is never served stale."""
+def state_before(path: str, dialect: str, max_bytes: int = 32 * 1000**2, including: bool = False) -> dict[str, Model]:
+    """The app's models as the migrations before `path` in its folder (and `path` itself
+    when `including`) leave them. Memoised on the contents of the whole chain, so an edited
+    earlier migration is never served stale."""
     import hashlib
 
     from ..order import natural_key
@@ -431,7 +454,7 @@ def state_before(path: str, dialect: str, max_bytes: int = 32 * 1000**2) -> dict
     models: dict[str, Model] = {}
     chain = hashlib.blake2b(dialect.encode(), digest_size=16)
     for sibling in siblings:
-        if sibling.name == here.name or natural_key(sibling.name) > natural_key(here.name):
+        if natural_key(sibling.name) > natural_key(here.name) or (sibling.name == here.name and not including):
             break
         data = read_source(str(sibling), str(here.parent), max_bytes)
         chain.update(data.encode() if isinstance(data, str) else data)
