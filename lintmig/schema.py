@@ -35,8 +35,14 @@ class Schema:
         self._columns: dict[tuple[str, str], list[tuple[int, Optional[Column]]]] = {}
         self._constraints: dict[tuple[str, str], list[tuple[int, Optional[Constraint]]]] = {}
         self.index_tables: dict[str, str] = {}
+        # Table name -> [(position, True when a table holds the name, False once dropped or renamed away)]
+        self._tables: dict[str, list[tuple[int, bool]]] = {}
 
     # Questions.
+
+    def name_freed(self, table: Optional[str], pos: int) -> bool:
+        """Whether a table held this name and was dropped or renamed away before `pos`."""
+        return _at(self._tables.get(table or ""), pos) is False
 
     def column(self, table: Optional[str], column: Optional[str], pos: int) -> Optional[Column]:
         """The column as the operations before position `pos` leave it (None: unknown or dropped)."""
@@ -78,6 +84,7 @@ class Schema:
             reader(table, args, pos)
 
     def _learn_create_table(self, table, args, pos):
+        self._tables.setdefault(table, []).append((pos, True))
         not_null, defaults = set(args.get("not_null") or ()), set(args.get("defaults") or ())
         known = "not_null" in args  # front ends that say which columns are NOT NULL
         for name, ctype in (args.get("columns") or {}).items():
@@ -108,6 +115,8 @@ class Schema:
         new = args.get("new_name")
         if not new:
             return
+        self._tables.setdefault(table, []).append((pos, False))
+        self._tables.setdefault(new, []).append((pos, True))
         for store in (self._columns, self._constraints):
             for (t, name) in [key for key in store if key[0] == table]:
                 state = _at(store[(t, name)], pos + 1)
@@ -118,6 +127,7 @@ class Schema:
                 self.index_tables[index] = new
 
     def _learn_drop_table(self, table, args, pos):
+        self._tables.setdefault(table, []).append((pos, False))
         for store in (self._columns, self._constraints):
             for key in [key for key in store if key[0] == table]:
                 store[key].append((pos, None))

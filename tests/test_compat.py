@@ -185,3 +185,13 @@ def test_a_foreign_key_has_its_target_primary_key_type_even_in_another_app(tmp_p
         }, "payment/migrations")
         found = lint_paths([str(payment)], make_config(select=["LM205", "LM111"])).findings
         assert [f.code for f in found] == expected, (pk, [f.message for f in found])
+
+
+def test_renaming_a_rebuilt_table_into_the_freed_name_completes_a_rebuild(tmp_path):
+    folder = _folder(tmp_path, {
+        "0001_copy.sql": "CREATE TABLE _sessions_tmp (id bigint PRIMARY KEY);\n"
+                         "INSERT INTO _sessions_tmp SELECT id FROM sessions;\n",
+        "0002_drop.sql": "DROP TABLE sessions;\n",
+        "0003_swap.sql": "ALTER TABLE _sessions_tmp RENAME TO sessions;\n",
+    })
+    assert _found(folder, dialect="sqlite") == [("0002_drop.sql", "LM202", "sessions")]

@@ -11,6 +11,9 @@ def rename_table(op, facts):
     if any(_together(o, op) and (o.args.get("new_name") == op.table or (o.kind == "create_table" and o.table == op.table))
            for o in facts.after(op, "rename_table", "create_table")):
         return
+    schema, here, _ = facts.schema(op)
+    if schema.name_freed(new, here):
+        return  # the second half of a rebuild: the running release gets a table of its name back
     # The second half of a swap: renamed into the name an earlier rename of this transaction freed.
     if any(_together(o, op) and o.table == new for o in facts.of_kind("rename_table")
            if facts.change.position(o) < facts.change.position(op)):
