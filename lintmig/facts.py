@@ -27,6 +27,7 @@ class ChangeFacts:
         # Migrations that ran before the change: their schema counts, their tables are old.
         self.history = history or []
         self.migrations = migrations
+        self._fresh = {m.path for m in migrations if m.fresh_install}
         self._is_added = is_added or (lambda op: True)
         self._new_spans: dict[str, list[list[int]]] = {}  # table -> [[from, to], ...] positions
         # A boot-time `CREATE TABLE IF NOT EXISTS` (or one inside a conditional) runs at every
@@ -92,8 +93,8 @@ class ChangeFacts:
         table, args = op.table, op.args
         self.schema.learn(op, pos)
         if op.kind == "create_table" and table:
-            # A squashed migration's tables may exist already; IF NOT EXISTS counts when added.
-            if not args.get("may_exist") and (not args.get("if_not_exists") or self._is_added(op)):
+            # IF NOT EXISTS makes a table new only when the change adds the statement.
+            if not args.get("if_not_exists") or self._is_added(op):
                 self._end_new(table, pos)
                 boot_time = self.separate and mig.host == "embedded" and (args.get("if_not_exists") or args.get("enclosing"))
                 if not boot_time:
@@ -152,6 +153,8 @@ class ChangeFacts:
     def created_in_change(self, table: Optional[str], op: Operation) -> bool:
         """Created earlier in the change, even if filled since (`CREATE TABLE ... AS`): a
         table no other session uses yet."""
+        if self._path_of[id(op)] in self._fresh:
+            return True
         seq = self._seq[id(op)]
         return any(start < seq <= end for start, end in self._created_at.get(table or "", ()))
 
@@ -185,6 +188,8 @@ class ChangeFacts:
 
     def is_new_table(self, table: Optional[str], op: Operation) -> bool:
         """Created earlier in the change and not yet filled from an existing table."""
+        if self._path_of[id(op)] in self._fresh:
+            return True
         spans = self._new_spans.get(table) if table else None
         if not spans:
             return False

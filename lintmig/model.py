@@ -38,7 +38,7 @@ FIELDS: dict[str, dict[str, tuple]] = {
     "create_index": {"name": _STR, "columns": _LIST, "unique": _BOOL, "concurrently": _BOOL, "if_not_exists": _BOOL,
                      "partial": _BOOL, "only": _BOOL, "method": _STR, "index_type": _STR, "algorithm": _STR, "lock": _STR,
                      "drops_invalid": _BOOL},
-    "create_table": {"columns": _DICT, "keys": _LIST, "if_not_exists": _BOOL, "may_exist": _BOOL, "as_select": _BOOL,
+    "create_table": {"columns": _DICT, "keys": _LIST, "if_not_exists": _BOOL, "as_select": _BOOL,
                      "sources": _LIST, "temporary": _BOOL, "references": _LIST, "not_null": _LIST, "defaults": _LIST},
     "create_trigger": {},
     "delete": {"bounds": _LIST, "joined": _BOOL, "limit": _BOOL, "batch_subquery": _BOOL},
@@ -192,6 +192,9 @@ class Migration:
     # Identity and ordering inside a change (Alembic revisions, Django dependencies).
     revision: Optional[str] = None
     depends_on: tuple[str, ...] = ()
+    # Runs only on an empty database (a Django squashed migration, whose replaced
+    # migrations deployed databases already applied): every table in it is new.
+    fresh_install: bool = False
     # Set per run by the engine, never cached: what the runner configuration (Alembic's
     # env.py) sets for the session and at the start of every transaction.
     session_settings: dict[str, tuple[str, str]] = field(default_factory=dict)

@@ -86,7 +86,7 @@ class DjangoReader(PythonReader):
         self._mysql_commits()
         return Migration(path=self.path, host="django", dialect=self.dialect, operations=self.ops,
                          comments=self.comments, header_end=self.header_end(), revision=self.name,
-                         depends_on=self.dependencies)
+                         depends_on=self.dependencies, fresh_install=self.squashed)
 
     def _migration(self, cls: cst.ClassDef) -> None:
         attrs: dict[str, cst.BaseExpression] = {}
@@ -149,7 +149,7 @@ class DjangoReader(PythonReader):
                     if f.db_default is not None:
                         defaults.append(column)
         self._emit("create_table", model.table, {"columns": columns, "keys": keys or [["id"]], "not_null": not_null,
-                                                 "defaults": defaults, "may_exist": self.squashed}, self.ctx, site)
+                                                 "defaults": defaults}, self.ctx, site)
 
     def _op_DeleteModel(self, call, node, site):
         self._emit("drop_table", self._model(self._arg(call, 0, "name")).table, {}, self.ctx, site)
