@@ -226,3 +226,17 @@ def test_staged_edit_of_a_migration_added_earlier_on_the_branch_is_not_lm005(tmp
     found = lint_change(make_config(select=["LM005"]), None, True, []).findings
     # 0001 is on the base branch (applied somewhere): an edit to it is LM005; 0002 is not.
     assert [f.path.rsplit("/", 1)[-1] for f in found] == ["0001_base.sql"]
+
+
+def test_attach_partition_scan_is_skipped_by_a_validated_check_from_before(tmp_path):
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "0001_table.sql").write_text("CREATE TABLE m_2024 (id bigint, at date);\n")
+    (folder / "0002_check.sql").write_text(
+        "ALTER TABLE m_2024 ADD CONSTRAINT m_2024_bound CHECK (at >= '2024-01-01' AND at < '2025-01-01') NOT VALID;\n"
+        "ALTER TABLE m_2024 VALIDATE CONSTRAINT m_2024_bound;\n")
+    (folder / "0003_attach.sql").write_text("ALTER TABLE m ATTACH PARTITION m_2024 FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\n")
+    assert lint_paths([str(folder)], make_config(select=["LM104"])).findings == []
+    (folder / "0002_check.sql").unlink()
+    found = lint_paths([str(folder)], make_config(select=["LM104"])).findings
+    assert [(f.path.rsplit("/", 1)[-1], f.table) for f in found] == [("0003_attach.sql", "m")]

@@ -37,4 +37,8 @@ def alter_column_type(op, facts):
         yield Hit(op, f"changing {name(op)}.{column} to {target} rewrites the table unless the old type allows it: {_CHEAP_HINT}")
     elif not _cheap(tuple(old), tuple(new), facts.dialect):
         verb = "copies" if facts.dialect == "mysql" else "rewrites"
-        yield Hit(op, f"changing {name(op)}.{column} from {old[0]} to {target} {verb} the whole table")
+        unless = ""
+        if (old[0], new[0]) == ("timestamp", "timestamptz") and facts.dialect == "postgres" and facts.postgres_version >= 12:
+            # PostgreSQL 12+ keeps the bytes when the session's TimeZone is UTC (measured on 15).
+            unless = " unless the session's TimeZone is UTC (SET LOCAL TimeZone = 'UTC' first)"
+        yield Hit(op, f"changing {name(op)}.{column} from {old[0]} to {target} {verb} the whole table{unless}")

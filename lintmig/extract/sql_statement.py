@@ -253,6 +253,8 @@ def _alter_action(action: exp.Expression, table: Optional[str], common: dict[str
         return [("rename_column", table, {"column": ident(action.this), "new_name": ident(action.args.get("to"))})]
     if isinstance(action, exp.AlterRename):
         return [("rename_table", table, {"new_name": table_name(action.this)})]
+    if isinstance(action, exp.AlterSet) and action.args.get("tablespace") is not None:
+        return [("alter_table", table, {"action": "SET TABLESPACE"})]
     if isinstance(action, exp.AlterSet) and str(action.args.get("option") or "").upper() in ("LOGGED", "UNLOGGED"):
         return [("alter_table", table, {"action": f"SET {str(action.args['option']).upper()}"})]
     return [("alter_table", table, {"action": type(action).__name__})]

@@ -1,0 +1,194 @@
+"""Measure, on a real PostgreSQL server, what each DDL form does to a table, and print the
+markdown table of docs/engine-facts.md: the lock it takes (from pg_locks inside the
+statement's transaction), whether it rewrites the table (its relfilenode changes), whether
+it reads every row (pg_stat_xact_user_tables.seq_scan), and which lintmig rules flag it.
+
+    python scripts/engine_facts.py > /tmp/pg-facts.md
+
+Needs the PostgreSQL binaries (initdb, pg_ctl) and psycopg (the `postgres` extra). Forms
+that cannot run inside a transaction block (CONCURRENTLY, VACUUM) take the lock the
+PostgreSQL documentation names; the script says so instead of measuring them.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
+
+SETUP = """
+CREATE TABLE parent (id bigint PRIMARY KEY);
+INSERT INTO parent SELECT g FROM generate_series(1, 1000) g;
+CREATE TABLE t (id bigint PRIMARY KEY, a int, b varchar(20), c text, n numeric(10, 2), ts timestamp,
+                p bigint, e text NOT NULL DEFAULT 'x');
+INSERT INTO t SELECT g, g, 'v' || g, 'c', g, now(), g FROM generate_series(1, 1000) g;
+CREATE INDEX t_a_ix ON t (a);
+ALTER TABLE t ADD CONSTRAINT t_a_positive CHECK (a > 0) NOT VALID;
+ALTER TABLE t ADD CONSTRAINT t_b_nn CHECK (b IS NOT NULL) NOT VALID;
+ALTER TABLE t ADD CONSTRAINT t_c_nn CHECK (c IS NOT NULL);
+CREATE UNIQUE INDEX t_id_uix ON t (id);
+CREATE MATERIALIZED VIEW mv AS SELECT id FROM t;
+CREATE UNIQUE INDEX mv_id ON mv (id);
+CREATE TABLE part (id bigint, k int) PARTITION BY RANGE (k);
+CREATE TABLE part_1 PARTITION OF part FOR VALUES FROM (0) TO (10);
+CREATE TABLE loose (id bigint, k int);
+ANALYZE;
+"""
+
+# (form, statement): run on a fresh copy of SETUP each, inside BEGIN ... ROLLBACK.
+FORMS = [
+    ("ADD COLUMN, no default", "ALTER TABLE t ADD COLUMN x int"),
+    ("ADD COLUMN, constant default", "ALTER TABLE t ADD COLUMN x int DEFAULT 0"),
+    ("ADD COLUMN, volatile default", "ALTER TABLE t ADD COLUMN x float DEFAULT random()"),
+    ("ADD COLUMN NOT NULL, constant default", "ALTER TABLE t ADD COLUMN x int NOT NULL DEFAULT 0"),
+    ("ADD COLUMN with inline CHECK", "ALTER TABLE t ADD COLUMN x int CHECK (x > 0)"),
+    ("ADD COLUMN with inline REFERENCES", "ALTER TABLE t ADD COLUMN x bigint REFERENCES parent (id)"),
+    ("ADD COLUMN GENERATED ALWAYS AS ... STORED", "ALTER TABLE t ADD COLUMN x int GENERATED ALWAYS AS (a * 2) STORED"),
+    ("DROP COLUMN", "ALTER TABLE t DROP COLUMN c"),
+    ("RENAME COLUMN", "ALTER TABLE t RENAME COLUMN c TO c2"),
+    ("RENAME TABLE", "ALTER TABLE t RENAME TO t2"),
+    ("ALTER COLUMN TYPE varchar(20) -> varchar(40)", "ALTER TABLE t ALTER COLUMN b TYPE varchar(40)"),
+    ("ALTER COLUMN TYPE varchar(20) -> text", "ALTER TABLE t ALTER COLUMN b TYPE text"),
+    ("ALTER COLUMN TYPE varchar(20) -> varchar(10)", "ALTER TABLE t ALTER COLUMN b TYPE varchar(10)"),
+    ("ALTER COLUMN TYPE int -> bigint", "ALTER TABLE t ALTER COLUMN a TYPE bigint"),
+    ("ALTER COLUMN TYPE numeric(10,2) -> numeric(12,2)", "ALTER TABLE t ALTER COLUMN n TYPE numeric(12, 2)"),
+    ("ALTER COLUMN TYPE timestamp -> timestamptz", "ALTER TABLE t ALTER COLUMN ts TYPE timestamptz"),
+    ("SET NOT NULL", "ALTER TABLE t ALTER COLUMN a SET NOT NULL"),
+    ("SET NOT NULL after a validated CHECK (col IS NOT NULL)", "ALTER TABLE t ALTER COLUMN c SET NOT NULL"),
+    ("DROP NOT NULL", "ALTER TABLE t ALTER COLUMN e DROP NOT NULL"),
+    ("SET DEFAULT", "ALTER TABLE t ALTER COLUMN a SET DEFAULT 1"),
+    ("DROP DEFAULT", "ALTER TABLE t ALTER COLUMN e DROP DEFAULT"),
+    ("ADD CHECK", "ALTER TABLE t ADD CONSTRAINT t_c_check CHECK (a < 100000)"),
+    ("ADD CHECK ... NOT VALID", "ALTER TABLE t ADD CONSTRAINT t_c_check CHECK (a < 100000) NOT VALID"),
+    ("VALIDATE CONSTRAINT", "ALTER TABLE t VALIDATE CONSTRAINT t_a_positive"),
+    ("ADD FOREIGN KEY", "ALTER TABLE t ADD CONSTRAINT t_p_fk FOREIGN KEY (p) REFERENCES parent (id)"),
+    ("ADD FOREIGN KEY ... NOT VALID", "ALTER TABLE t ADD CONSTRAINT t_p_fk FOREIGN KEY (p) REFERENCES parent (id) NOT VALID"),
+    ("ADD UNIQUE", "ALTER TABLE t ADD CONSTRAINT t_a_key UNIQUE (a)"),
+    ("ADD UNIQUE USING INDEX", "ALTER TABLE t ADD CONSTRAINT t_id_key UNIQUE USING INDEX t_id_uix"),
+    ("ADD PRIMARY KEY", "ALTER TABLE loose ADD PRIMARY KEY (id)"),
+    ("DROP CONSTRAINT", "ALTER TABLE t DROP CONSTRAINT t_a_positive"),
+    ("CREATE INDEX", "CREATE INDEX t_b_ix ON t (b)"),
+    ("CREATE INDEX CONCURRENTLY", None),
+    ("DROP INDEX", "DROP INDEX t_a_ix"),
+    ("DROP INDEX CONCURRENTLY", None),
+    ("REINDEX INDEX", "REINDEX INDEX t_a_ix"),
+    ("REINDEX ... CONCURRENTLY", None),
+    ("CLUSTER", "CLUSTER t USING t_a_ix"),
+    ("VACUUM FULL", None),
+    ("VACUUM", None),
+    ("LOCK TABLE", "LOCK TABLE t"),
+    ("TRUNCATE", "TRUNCATE t CASCADE"),
+    ("DROP TABLE", "DROP TABLE loose"),
+    ("CREATE TABLE with REFERENCES", "CREATE TABLE child (id bigint PRIMARY KEY, parent_id bigint REFERENCES parent (id))"),
+    ("CREATE TRIGGER", "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$; "
+                       "CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f()"),
+    ("ALTER TABLE SET LOGGED", "ALTER TABLE t SET UNLOGGED"),
+    ("REFRESH MATERIALIZED VIEW", "REFRESH MATERIALIZED VIEW mv"),
+    ("REFRESH MATERIALIZED VIEW CONCURRENTLY", None),
+    ("ATTACH PARTITION", "ALTER TABLE part ATTACH PARTITION loose FOR VALUES FROM (10) TO (20)"),
+    ("DETACH PARTITION", "ALTER TABLE part DETACH PARTITION part_1"),
+    ("ADD COLUMN bigserial", "ALTER TABLE t ADD COLUMN x bigserial"),
+    ("ADD COLUMN DEFAULT now()", "ALTER TABLE t ADD COLUMN x timestamptz DEFAULT now()"),
+    ("ADD COLUMN GENERATED ... AS IDENTITY", "ALTER TABLE t ADD COLUMN x bigint GENERATED ALWAYS AS IDENTITY"),
+    ("ALTER COLUMN TYPE ... USING", "ALTER TABLE t ALTER COLUMN c TYPE int USING length(c)"),
+    ("ALTER COLUMN SET STATISTICS", "ALTER TABLE t ALTER COLUMN a SET STATISTICS 500"),
+    ("ALTER TABLE SET (fillfactor)", "ALTER TABLE t SET (fillfactor = 70)"),
+    ("ALTER TABLE SET TABLESPACE", "ALTER TABLE t SET TABLESPACE pg_default"),
+    ("ENABLE/DISABLE TRIGGER", "ALTER TABLE t DISABLE TRIGGER ALL"),
+    ("REPLICA IDENTITY", "ALTER TABLE t REPLICA IDENTITY FULL"),
+    ("ALTER TYPE ... ADD VALUE", "CREATE TYPE mood AS ENUM ('a'); ALTER TYPE mood ADD VALUE 'b'"),
+    ("CREATE INDEX ON ONLY a partitioned table", "CREATE INDEX part_k_ix ON ONLY part (k)"),
+    ("DROP SCHEMA ... CASCADE", "CREATE SCHEMA s; DROP SCHEMA s CASCADE"),
+    ("UPDATE (whole table)", "UPDATE t SET a = a + 1"),
+    ("DELETE (whole table)", "DELETE FROM t"),
+]
+DOCUMENTED = {  # forms that cannot run in a transaction block: the lock the PostgreSQL docs name
+    "CREATE INDEX CONCURRENTLY": ("SHARE UPDATE EXCLUSIVE", "no", "yes (two passes)"),
+    "DROP INDEX CONCURRENTLY": ("SHARE UPDATE EXCLUSIVE", "no", "no"),
+    "REINDEX ... CONCURRENTLY": ("SHARE UPDATE EXCLUSIVE", "builds a new index", "yes"),
+    "VACUUM FULL": ("ACCESS EXCLUSIVE", "yes", "yes"),
+    "VACUUM": ("SHARE UPDATE EXCLUSIVE", "no", "yes"),
+    "REFRESH MATERIALIZED VIEW CONCURRENTLY": ("EXCLUSIVE (on the view)", "no (diff applied)", "yes"),
+}
+STRENGTH = ["AccessShareLock", "RowShareLock", "RowExclusiveLock", "ShareUpdateExclusiveLock", "ShareLock",
+            "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"]
+WORDS = {"AccessShareLock": "ACCESS SHARE", "RowShareLock": "ROW SHARE", "RowExclusiveLock": "ROW EXCLUSIVE",
+         "ShareUpdateExclusiveLock": "SHARE UPDATE EXCLUSIVE", "ShareLock": "SHARE",
+         "ShareRowExclusiveLock": "SHARE ROW EXCLUSIVE", "ExclusiveLock": "EXCLUSIVE",
+         "AccessExclusiveLock": "ACCESS EXCLUSIVE"}
+
+
+def measure(url: str, statement: str) -> tuple[str, str, str]:
+    import psycopg
+
+    names = ("t", "parent", "loose", "part", "part_1", "mv", "child")
+    with psycopg.connect(url) as conn:
+        oids = dict(conn.execute("SELECT oid, relname FROM pg_class WHERE relname = ANY(%s)", (list(names),)).fetchall())
+        files = dict(conn.execute("SELECT oid, relfilenode FROM pg_class WHERE oid = ANY(%s)", (list(oids),)).fetchall())
+        scans_query = ("SELECT coalesce(sum(seq_scan), 0) FROM pg_stat_xact_user_tables "
+                       "WHERE relid = ANY(%s)")
+        scans_before = conn.execute(scans_query, (list(oids),)).fetchone()[0]
+        conn.execute(statement)
+        locks = [(oids[rel], mode) for rel, mode in conn.execute(
+            "SELECT relation, mode FROM pg_locks WHERE pid = pg_backend_pid() AND relation = ANY(%s)",
+            (list(oids),)).fetchall()]
+        after = dict(conn.execute("SELECT oid, relfilenode FROM pg_class WHERE oid = ANY(%s)", (list(oids),)).fetchall())
+        scans = conn.execute(scans_query, (list(oids),)).fetchone()[0]
+        conn.rollback()
+    strongest: dict[str, str] = {}
+    for table, mode in locks:
+        if table not in strongest or STRENGTH.index(mode) > STRENGTH.index(strongest[table]):
+            strongest[table] = mode
+    lock = ", ".join(f"{WORDS[m]} ({t})" for t, m in sorted(strongest.items()))
+    rewritten = sorted(oids[o] for o, f in files.items() if o in after and after[o] != f and oids[o] != "mv")
+    rewrite = ", ".join(f"yes ({t})" for t in rewritten) or "no"
+    return lock or "none", rewrite, "yes" if scans > scans_before else "no"
+
+
+def rules_for(statement: str) -> str:
+    """The rules lintmig gives the statement in a migration after one that made the tables
+    (so the old column types are known and the tables are not new)."""
+    from lintmig.config import Config
+    from lintmig.engine import lint_paths
+
+    with tempfile.TemporaryDirectory() as folder:
+        for name, text in (("0001_setup.sql", SETUP), ("0002_form.sql", statement.replace("; ", ";\n") + ";\n")):
+            with open(os.path.join(folder, name), "w") as fh:
+                fh.write(text)
+        config = Config(dialect="postgres", ignore=["LM402", "LM118"], cache=False).validate()
+        found = lint_paths([folder], config).findings
+    return ", ".join(sorted({f.code for f in found if f.path.endswith("0002_form.sql")})) or "none"
+
+
+def main() -> None:
+    from pgserver import Cluster
+
+    cluster = Cluster().start()
+    try:
+        print("| form | lock (table) | rewrite | reads every row | lintmig |")
+        print("|---|---|---|---|---|")
+        for i, (form, statement) in enumerate(FORMS):
+            url = cluster.create_database(f"facts_{i}")
+            import psycopg
+
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute(SETUP)
+            if statement is None:
+                lock, rewrite, scan = DOCUMENTED[form]
+                lock += " (documented)"
+                example = {"CREATE INDEX CONCURRENTLY": "CREATE INDEX CONCURRENTLY t_b_ix ON t (b)",
+                           "DROP INDEX CONCURRENTLY": "DROP INDEX CONCURRENTLY t_a_ix",
+                           "REINDEX ... CONCURRENTLY": "REINDEX INDEX CONCURRENTLY t_a_ix",
+                           "VACUUM FULL": "VACUUM FULL t", "VACUUM": "VACUUM t",
+                           "REFRESH MATERIALIZED VIEW CONCURRENTLY": "REFRESH MATERIALIZED VIEW CONCURRENTLY mv"}[form]
+            else:
+                lock, rewrite, scan = measure(url, statement)
+                example = statement
+            print(f"| {form} | {lock} | {rewrite} | {scan} | {rules_for(example)} |")
+    finally:
+        cluster.stop()
+
+
+if __name__ == "__main__":
+    main()
