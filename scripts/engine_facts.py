@@ -4,6 +4,7 @@ statement's transaction), whether it rewrites the table (its relfilenode changes
 it reads every row (pg_stat_xact_user_tables.seq_scan), and which lintmig rules flag it.
 
     python scripts/engine_facts.py > /tmp/pg-facts.md
+    python scripts/engine_facts.py --static   # MySQL and SQLite, from their manuals
 
 Needs the PostgreSQL binaries (initdb, pg_ctl) and psycopg (the `postgres` extra). Forms
 that cannot run inside a transaction block (CONCURRENTLY, VACUUM) take the lock the
@@ -161,7 +162,76 @@ def rules_for(statement: str) -> str:
     return ", ".join(sorted({f.code for f in found if f.path.endswith("0002_form.sql")})) or "none"
 
 
+# MySQL 8.0 (InnoDB) from the reference manual's "Online DDL Operations" tables, in our words:
+# (form, statement, algorithm, rebuilds the table, concurrent DML during the build).
+MYSQL = [
+    ("ADD COLUMN (8.0.29+: any position)", "ALTER TABLE t ADD COLUMN x int", "INSTANT", "no", "yes"),
+    ("ADD COLUMN AUTO_INCREMENT", "ALTER TABLE t ADD COLUMN x int AUTO_INCREMENT UNIQUE", "INPLACE", "yes", "no"),
+    ("DROP COLUMN (8.0.29+)", "ALTER TABLE t DROP COLUMN c", "INSTANT", "no", "yes"),
+    ("RENAME COLUMN (8.0.28+)", "ALTER TABLE t RENAME COLUMN c TO c2", "INSTANT", "no", "yes"),
+    ("MODIFY to another type", "ALTER TABLE t MODIFY COLUMN a bigint", "COPY", "yes", "no"),
+    ("MODIFY varchar(20) -> varchar(40)", "ALTER TABLE t MODIFY COLUMN b varchar(40)", "INPLACE", "no", "yes"),
+    ("MODIFY ... NOT NULL", "ALTER TABLE t MODIFY COLUMN a int NOT NULL", "INPLACE", "yes", "yes"),
+    ("SET / DROP DEFAULT", "ALTER TABLE t ALTER COLUMN a SET DEFAULT 1", "INSTANT", "no", "yes"),
+    ("ADD INDEX", "CREATE INDEX t_b_ix ON t (b)", "INPLACE", "no", "yes"),
+    ("ADD INDEX, ALGORITHM=COPY", "ALTER TABLE t ADD INDEX t_b_ix (b), ALGORITHM=COPY", "COPY", "yes", "no"),
+    ("ADD FULLTEXT INDEX (first one)", "CREATE FULLTEXT INDEX t_c_ft ON t (c)", "INPLACE", "yes", "no"),
+    ("DROP INDEX", "DROP INDEX t_a_ix ON t", "INPLACE", "no", "yes"),
+    ("ADD PRIMARY KEY", "ALTER TABLE t ADD PRIMARY KEY (id)", "INPLACE", "yes", "yes"),
+    ("ADD FOREIGN KEY (foreign_key_checks=1)", "ALTER TABLE t ADD CONSTRAINT t_p_fk FOREIGN KEY (p) REFERENCES parent (id)",
+     "COPY", "yes", "no"),
+    ("DROP FOREIGN KEY", "ALTER TABLE t DROP FOREIGN KEY t_p_fk", "INPLACE", "no", "yes"),
+    ("RENAME TABLE", "RENAME TABLE t TO t2", "INSTANT", "no", "yes"),
+    ("CONVERT TO CHARACTER SET", "ALTER TABLE t CONVERT TO CHARACTER SET utf8mb4", "COPY", "yes", "no"),
+    ("OPTIMIZE TABLE", "OPTIMIZE TABLE t", "INPLACE", "yes", "yes"),
+    ("UPDATE (whole table)", "UPDATE t SET a = a + 1", "-", "-", "row locks"),
+]
+# SQLite from its ALTER TABLE page: what runs, and what a whole-database write lock holds.
+SQLITE = [
+    ("ADD COLUMN", "ALTER TABLE t ADD COLUMN x int", "schema only; NOT NULL needs a non-NULL default; CHECK and "
+     "generated columns are checked against every row"),
+    ("ADD COLUMN NOT NULL without default", "ALTER TABLE t ADD COLUMN x int NOT NULL", "refused on a table with rows"),
+    ("DROP COLUMN (3.35+)", "ALTER TABLE t DROP COLUMN c", "rewrites every row"),
+    ("RENAME COLUMN (3.25+)", "ALTER TABLE t RENAME COLUMN c TO c2", "schema only"),
+    ("RENAME TABLE", "ALTER TABLE t RENAME TO t2", "schema only"),
+    ("CREATE INDEX", "CREATE INDEX t_b_ix ON t (b)", "reads every row; the database is locked for writes"),
+    ("copy-and-swap rebuild", "CREATE TABLE t_new (id INTEGER PRIMARY KEY); INSERT INTO t_new SELECT id FROM t; "
+     "DROP TABLE t; ALTER TABLE t_new RENAME TO t", "copies every row under the write lock"),
+    ("UPDATE (whole table)", "UPDATE t SET a = a + 1", "every row, the database locked for writes"),
+]
+
+
+def static_rules(dialect: str, statement: str) -> str:
+    from lintmig.config import Config
+    from lintmig.engine import lint_paths
+
+    setup = ("CREATE TABLE parent (id bigint PRIMARY KEY);\nCREATE TABLE t (id bigint PRIMARY KEY, a int, b varchar(20), "
+             "c text, p bigint);\nCREATE INDEX t_a_ix ON t (a);\n")
+    with tempfile.TemporaryDirectory() as folder:
+        for name, text in (("0001_setup.sql", setup), ("0002_form.sql", statement.replace("; ", ";\n") + ";\n")):
+            with open(os.path.join(folder, name), "w") as fh:
+                fh.write(text)
+        config = Config(dialect=dialect, ignore=["LM402", "LM118"], cache=False).validate()
+        found = lint_paths([folder], config).findings
+    return ", ".join(sorted({f.code for f in found if f.path.endswith("0002_form.sql")})) or "none"
+
+
+def print_static() -> None:
+    print("| form | algorithm | rebuilds | concurrent DML | lintmig |")
+    print("|---|---|---|---|---|")
+    for form, statement, algorithm, rebuild, dml in MYSQL:
+        print(f"| {form} | {algorithm} | {rebuild} | {dml} | {static_rules('mysql', statement)} |")
+    print()
+    print("| form | what SQLite does | lintmig |")
+    print("|---|---|---|")
+    for form, statement, what in SQLITE:
+        print(f"| {form} | {what} | {static_rules('sqlite', statement)} |")
+
+
 def main() -> None:
+    if "--static" in sys.argv:
+        print_static()
+        return
     from pgserver import Cluster
 
     cluster = Cluster().start()

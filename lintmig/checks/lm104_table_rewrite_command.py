@@ -17,6 +17,8 @@ def table_rewrite_command(op, facts):
         what = "LOCK TABLE holds its lock until the transaction ends"
     elif op.kind == "optimize_table" and facts.dialect == "mysql":
         what = "OPTIMIZE TABLE rebuilds the whole table"
+    elif op.kind == "alter_table" and str(args.get("action", "")).startswith("CONVERT TO") and facts.dialect == "mysql":
+        what = "CONVERT TO CHARACTER SET copies the whole table (ALGORITHM=COPY) and blocks writes until it is done"
     elif op.kind == "alter_table" and args.get("action") in ("SET LOGGED", "SET UNLOGGED") and facts.dialect == "postgres":
         what = f"{args['action']} rewrites the whole table under an ACCESS EXCLUSIVE lock"
     elif op.kind == "alter_table" and args.get("action") == "SET TABLESPACE" and facts.dialect == "postgres":

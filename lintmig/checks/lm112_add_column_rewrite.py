@@ -15,7 +15,9 @@ def add_column_rewrite(op, facts):
     column = f"{name(op)}.{args.get('column')}"
     if facts.dialect == "mysql":
         version = _mysql_version(facts.mysql_version)
-        if args.get("algorithm") in ("copy", "inplace"):
+        if args.get("default_func") == "identity column":
+            yield Hit(op, f"adding the AUTO_INCREMENT column {column} rebuilds the table and blocks writes until it is done")
+        elif args.get("algorithm") in ("copy", "inplace"):
             yield Hit(op, f"adding {column} with ALGORITHM={args['algorithm'].upper()} rebuilds the table")
         elif version < (8, 0, 12):
             yield Hit(op, f"MySQL {facts.mysql_version} rebuilds the table to add {column} (instant ADD COLUMN needs 8.0.12)")

@@ -6,6 +6,11 @@ def constraint_not_valid(op, facts):
     args = op.args
     if args.get("type") not in ("foreign_key", "check") or args.get("not_valid"):
         return
+    if facts.dialect == "mysql":  # even on a new column: the algorithm is chosen by foreign_key_checks
+        if args["type"] == "foreign_key" and at_scale(op, facts) and facts.in_use(op.table, op) and not _checks_off(op, facts):
+            yield Hit(op, f"with foreign_key_checks on, MySQL adds the foreign key on {name(op)} by copying the table "
+                          f"(ALGORITHM=COPY): writes wait for the whole copy")
+        return
     if args.get("on_new_column") and args["type"] == "foreign_key" and not args.get("column_has_default"):
         # Every value of a new column without a default is NULL: PostgreSQL skips the foreign
         # key's scan. An inline CHECK is still evaluated on every row under the lock.
@@ -20,3 +25,12 @@ def constraint_not_valid(op, facts):
                       "waits: add the column, then the CHECK NOT VALID, and VALIDATE it separately")
     else:
         yield Hit(op, f"CHECK constraint on {name(op)} validated while all access to it waits: add it NOT VALID")
+
+
+def _checks_off(op, facts) -> bool:
+    """Whether the last `SET foreign_key_checks` before the operation turned them off."""
+    here, state = facts.change.position(op), None
+    for setting in facts.of_kind("set_setting"):
+        if setting.args.get("name") == "foreign_key_checks" and facts.change.position(setting) < here:
+            state = str(setting.args.get("value", "")).strip("'\"").lower() in ("0", "off", "false")
+    return bool(state)

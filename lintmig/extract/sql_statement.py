@@ -273,7 +273,7 @@ def _add_column(coldef: exp.ColumnDef, table: Optional[str], mysql_opts: dict[st
             default = kind.this
         elif isinstance(kind, exp.ComputedColumnConstraint):
             generated = True
-        elif isinstance(kind, exp.GeneratedAsIdentityColumnConstraint):
+        elif isinstance(kind, (exp.GeneratedAsIdentityColumnConstraint, exp.AutoIncrementColumnConstraint)):
             identity = True
         elif isinstance(kind, exp.PrimaryKeyColumnConstraint):
             not_null = True
