@@ -5,6 +5,7 @@ it reads every row (pg_stat_xact_user_tables.seq_scan), and which lintmig rules 
 
     python scripts/engine_facts.py > /tmp/pg-facts.md
     python scripts/engine_facts.py --static   # MySQL and SQLite, from their manuals
+    python scripts/engine_facts.py --hosts    # Alembic operations and Django operations
 
 Needs the PostgreSQL binaries (initdb, pg_ctl) and psycopg (the `postgres` extra). Forms
 that cannot run inside a transaction block (CONCURRENTLY, VACUUM) take the lock the
@@ -95,7 +96,7 @@ FORMS = [
     ("ALTER COLUMN TYPE ... USING", "ALTER TABLE t ALTER COLUMN c TYPE int USING length(c)"),
     ("ALTER COLUMN SET STATISTICS", "ALTER TABLE t ALTER COLUMN a SET STATISTICS 500"),
     ("ALTER TABLE SET (fillfactor)", "ALTER TABLE t SET (fillfactor = 70)"),
-    ("ALTER TABLE SET TABLESPACE", "ALTER TABLE t SET TABLESPACE pg_default"),
+    ("ALTER TABLE SET TABLESPACE", "ALTER TABLE t SET TABLESPACE facts_space"),
     ("ENABLE/DISABLE TRIGGER", "ALTER TABLE t DISABLE TRIGGER ALL"),
     ("REPLICA IDENTITY", "ALTER TABLE t REPLICA IDENTITY FULL"),
     ("ALTER TYPE ... ADD VALUE", "CREATE TYPE mood AS ENUM ('a'); ALTER TYPE mood ADD VALUE 'b'"),
@@ -111,6 +112,13 @@ DOCUMENTED = {  # forms that cannot run in a transaction block: the lock the Pos
     "VACUUM FULL": ("ACCESS EXCLUSIVE", "yes", "yes"),
     "VACUUM": ("SHARE UPDATE EXCLUSIVE", "no", "yes"),
     "REFRESH MATERIALIZED VIEW CONCURRENTLY": ("EXCLUSIVE (on the view)", "no (diff applied)", "yes"),
+}
+CONCURRENT_EXAMPLES = {
+    "CREATE INDEX CONCURRENTLY": "CREATE INDEX CONCURRENTLY t_b_ix ON t (b)",
+    "DROP INDEX CONCURRENTLY": "DROP INDEX CONCURRENTLY t_a_ix",
+    "REINDEX ... CONCURRENTLY": "REINDEX INDEX CONCURRENTLY t_a_ix",
+    "VACUUM FULL": "VACUUM FULL t", "VACUUM": "VACUUM t",
+    "REFRESH MATERIALIZED VIEW CONCURRENTLY": "REFRESH MATERIALIZED VIEW CONCURRENTLY mv",
 }
 STRENGTH = ["AccessShareLock", "RowShareLock", "RowExclusiveLock", "ShareUpdateExclusiveLock", "ShareLock",
             "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"]
@@ -228,7 +236,118 @@ def print_static() -> None:
         print(f"| {form} | {what} | {static_rules('sqlite', statement)} |")
 
 
+ALEMBIC = [
+    ("op.add_column (nullable)", 'op.add_column("t", sa.Column("x", sa.Integer()))', "ADD COLUMN"),
+    ("op.add_column (nullable=False, no server_default)", 'op.add_column("t", sa.Column("x", sa.Integer(), nullable=False))',
+     "ADD COLUMN ... NOT NULL"),
+    ("op.add_column (server_default=sa.text('gen_random_uuid()'))",
+     'op.add_column("t", sa.Column("x", sa.Uuid(), server_default=sa.text("gen_random_uuid()")))', "volatile default"),
+    ("op.drop_column", 'op.drop_column("t", "c")', "DROP COLUMN"),
+    ("op.alter_column(type_=...)", 'op.alter_column("t", "a", type_=sa.BigInteger(), existing_type=sa.Integer())',
+     "ALTER COLUMN TYPE"),
+    ("op.alter_column(nullable=False)", 'op.alter_column("t", "a", nullable=False)', "SET NOT NULL"),
+    ("op.alter_column(nullable=True)", 'op.alter_column("t", "a", nullable=True)', "DROP NOT NULL"),
+    ("op.alter_column(new_column_name=...)", 'op.alter_column("t", "c", new_column_name="c2")', "RENAME COLUMN"),
+    ("op.alter_column(server_default=...)", 'op.alter_column("t", "a", server_default="0")', "SET DEFAULT"),
+    ("op.create_index", 'op.create_index("t_b_ix", "t", ["b"])', "CREATE INDEX"),
+    ("op.create_index(postgresql_concurrently=True)", 'with op.get_context().autocommit_block():\n'
+     '        op.create_index("t_b_ix", "t", ["b"], postgresql_concurrently=True)', "CREATE INDEX CONCURRENTLY"),
+    ("op.drop_index", 'op.drop_index("t_a_ix", table_name="t")', "DROP INDEX"),
+    ("op.create_foreign_key", 'op.create_foreign_key("t_p_fk", "t", "parent", ["p"], ["id"])', "ADD FOREIGN KEY"),
+    ("op.create_foreign_key(postgresql_not_valid=True)",
+     'op.create_foreign_key("t_p_fk", "t", "parent", ["p"], ["id"], postgresql_not_valid=True)', "... NOT VALID"),
+    ("op.create_check_constraint", 'op.create_check_constraint("t_a_ck", "t", "a > 0")', "ADD CHECK"),
+    ("op.create_unique_constraint", 'op.create_unique_constraint("t_b_key", "t", ["b"])', "ADD UNIQUE"),
+    ("op.create_primary_key", 'op.create_primary_key("t_pk", "t", ["id"])', "ADD PRIMARY KEY"),
+    ("op.drop_constraint", 'op.drop_constraint("t_a_ck", "t")', "DROP CONSTRAINT"),
+    ("op.rename_table", 'op.rename_table("t", "t2")', "RENAME TABLE"),
+    ("op.drop_table", 'op.drop_table("t")', "DROP TABLE"),
+    ("op.create_table with sa.ForeignKey", 'op.create_table("child", sa.Column("id", sa.BigInteger(), primary_key=True), '
+     'sa.Column("p", sa.BigInteger(), sa.ForeignKey("parent.id")))', "CREATE TABLE ... REFERENCES"),
+    ("op.batch_alter_table (PostgreSQL: plain ALTER)", 'with op.batch_alter_table("t") as batch_op:\n'
+     '        batch_op.alter_column("a", nullable=False)', "SET NOT NULL"),
+    ("op.execute(UPDATE without WHERE)", 'op.execute("UPDATE t SET a = 0")', "UPDATE"),
+    ("op.bulk_insert", 'op.bulk_insert(sa.table("t", sa.column("id")), [{"id": 1}])', "INSERT"),
+]
+DJANGO = [
+    ("AddField (null=True)", "migrations.AddField('order', 'x', models.IntegerField(null=True))", "ADD COLUMN"),
+    ("AddField (NOT NULL, default=...)", "migrations.AddField('order', 'x', models.IntegerField(default=0))",
+     "ADD COLUMN DEFAULT, fill, DROP DEFAULT"),
+    ("AddField (NOT NULL, db_default=...)", "migrations.AddField('order', 'x', models.IntegerField(db_default=0))",
+     "ADD COLUMN DEFAULT"),
+    ("AddField (NOT NULL, no default)", "migrations.AddField('order', 'x', models.IntegerField())", "ADD COLUMN NOT NULL"),
+    ("AddField (default=uuid.uuid4)", "migrations.AddField('order', 'x', models.UUIDField(default=uuid.uuid4, null=True))",
+     "one value for every row"),
+    ("AddField (ForeignKey)", "migrations.AddField('order', 'c', models.ForeignKey(null=True, on_delete=models.CASCADE, "
+     "to='shop.customer'))", "ADD COLUMN, ADD FOREIGN KEY, CREATE INDEX"),
+    ("RemoveField", "migrations.RemoveField('order', 'note')", "DROP COLUMN"),
+    ("RenameField", "migrations.RenameField('order', 'note', 'memo')", "RENAME COLUMN"),
+    ("AlterField (type)", "migrations.AlterField('order', 'total', models.BigIntegerField())", "ALTER COLUMN TYPE"),
+    ("AlterField (null=True -> False)", "migrations.AlterField('order', 'note', models.CharField(max_length=20))",
+     "SET NOT NULL"),
+    ("AlterField (null=False -> True)", "migrations.AlterField('order', 'total', models.IntegerField(null=True))",
+     "DROP NOT NULL"),
+    ("AlterField (unique=True)", "migrations.AlterField('order', 'total', models.IntegerField(unique=True))", "ADD UNIQUE"),
+    ("AlterField (db_index=True)", "migrations.AlterField('order', 'total', models.IntegerField(db_index=True))",
+     "CREATE INDEX"),
+    ("AddIndex", "migrations.AddIndex('order', models.Index(fields=['total'], name='order_total_ix'))", "CREATE INDEX"),
+    ("AddIndexConcurrently (atomic = False)", "migrations.AddIndexConcurrently('order', models.Index(fields=['total'], "
+     "name='order_total_ix'))", "CREATE INDEX CONCURRENTLY"),
+    ("RemoveIndex", "migrations.RemoveIndex('order', 'order_total_ix')", "DROP INDEX"),
+    ("AddConstraint (CheckConstraint)", "migrations.AddConstraint('order', models.CheckConstraint(check=models.Q(total__gte=0), "
+     "name='order_total_ck'))", "ADD CHECK"),
+    ("AddConstraint (UniqueConstraint)", "migrations.AddConstraint('order', models.UniqueConstraint(fields=['total'], "
+     "name='order_total_key'))", "ADD UNIQUE"),
+    ("RemoveConstraint", "migrations.RemoveConstraint('order', 'order_total_ck')", "DROP CONSTRAINT"),
+    ("DeleteModel", "migrations.DeleteModel('Order')", "DROP TABLE"),
+    ("RenameModel", "migrations.RenameModel('Order', 'Purchase')", "RENAME TABLE"),
+    ("AlterModelTable", "migrations.AlterModelTable('order', 'purchases')", "RENAME TABLE"),
+    ("SeparateDatabaseAndState (state only)", "migrations.SeparateDatabaseAndState(state_operations=["
+     "migrations.RemoveField('order', 'note')])", "nothing"),
+    ("RunSQL", "migrations.RunSQL('CREATE INDEX order_total_ix ON shop_order (total)')", "the SQL, read as SQL"),
+]
+
+
+def host_rules(host: str, snippet: str) -> str:
+    from lintmig.config import Config
+    from lintmig.engine import lint_paths
+
+    with tempfile.TemporaryDirectory() as folder:
+        if host == "alembic":
+            path = os.path.join(folder, "a1_form.py")
+            text = ('from alembic import op\nimport sqlalchemy as sa\n\nrevision = "a1"\ndown_revision = None\n\n\n'
+                    f"def upgrade():\n    {snippet}\n")
+        else:
+            os.makedirs(os.path.join(folder, "shop", "migrations"))
+            head = "from django.db import migrations, models\nimport uuid\n\n\nclass Migration(migrations.Migration):\n"
+            with open(os.path.join(folder, "shop", "migrations", "0001_initial.py"), "w") as fh:
+                fh.write(head + "    initial = True\n    operations = [\n"
+                         "        migrations.CreateModel('Customer', fields=[('id', models.BigAutoField(primary_key=True))]),\n"
+                         "        migrations.CreateModel('Order', fields=[('id', models.BigAutoField(primary_key=True)), "
+                         "('total', models.IntegerField()), ('note', models.CharField(max_length=20, null=True))])]\n")
+            path = os.path.join(folder, "shop", "migrations", "0002_form.py")
+            atomic = "    atomic = False\n" if "Concurrently" in snippet else ""
+            text = head + atomic + f"    dependencies = [('shop', '0001_initial')]\n    operations = [\n        {snippet},\n    ]\n"
+        with open(path, "w") as fh:
+            fh.write(text)
+        config = Config(dialect="postgres", ignore=["LM402", "LM118"], cache=False).validate()
+        found = lint_paths([path], config).findings
+    return ", ".join(sorted({f.code for f in found})) or "none"
+
+
+def print_hosts() -> None:
+    for title, forms in (("Alembic", ALEMBIC), ("Django", DJANGO)):
+        print(f"| {title} operation | PostgreSQL statement | lintmig |")
+        print("|---|---|---|")
+        for form, snippet, statement in forms:
+            print(f"| `{form}` | {statement} | {host_rules(title.lower(), snippet)} |")
+        print()
+
+
 def main() -> None:
+    if "--hosts" in sys.argv:
+        print_hosts()
+        return
     if "--static" in sys.argv:
         print_static()
         return
@@ -236,6 +355,17 @@ def main() -> None:
 
     cluster = Cluster().start()
     try:
+        import psycopg
+
+        space = os.path.join(cluster.root, "space")  # a second tablespace, for SET TABLESPACE
+        os.makedirs(space)
+        if cluster.user:
+            import pwd
+
+            entry = pwd.getpwnam(cluster.user)
+            os.chown(space, entry.pw_uid, entry.pw_gid)
+        with psycopg.connect(cluster.url(), autocommit=True) as conn:
+            conn.execute(f"CREATE TABLESPACE facts_space LOCATION '{space}'")
         print("| form | lock (table) | rewrite | reads every row | lintmig |")
         print("|---|---|---|---|---|")
         for i, (form, statement) in enumerate(FORMS):
@@ -247,11 +377,7 @@ def main() -> None:
             if statement is None:
                 lock, rewrite, scan = DOCUMENTED[form]
                 lock += " (documented)"
-                example = {"CREATE INDEX CONCURRENTLY": "CREATE INDEX CONCURRENTLY t_b_ix ON t (b)",
-                           "DROP INDEX CONCURRENTLY": "DROP INDEX CONCURRENTLY t_a_ix",
-                           "REINDEX ... CONCURRENTLY": "REINDEX INDEX CONCURRENTLY t_a_ix",
-                           "VACUUM FULL": "VACUUM FULL t", "VACUUM": "VACUUM t",
-                           "REFRESH MATERIALIZED VIEW CONCURRENTLY": "REFRESH MATERIALIZED VIEW CONCURRENTLY mv"}[form]
+                example = CONCURRENT_EXAMPLES[form]
             else:
                 lock, rewrite, scan = measure(url, statement)
                 example = statement
