@@ -93,10 +93,14 @@ class ChangeFacts:
         table, args = op.table, op.args
         self.schema.learn(op, pos)
         if op.kind == "create_table" and table:
-            # IF NOT EXISTS makes a table new only when the change adds the statement.
-            if not args.get("if_not_exists") or self._is_added(op):
+            # Boot-time code runs at every start: a create under IF NOT EXISTS or a condition
+            # makes its table new only for the statements of its own SQL text, unless the
+            # change (in diff mode) adds the create itself.
+            conditional = mig.host == "embedded" and bool(args.get("if_not_exists") or args.get("enclosing"))
+            boot_time = conditional and (self.separate or not self._is_added(op))
+            # Elsewhere IF NOT EXISTS makes a table new only when the change adds the statement.
+            if boot_time or not args.get("if_not_exists") or self._is_added(op):
                 self._end_new(table, pos)
-                boot_time = self.separate and mig.host == "embedded" and (args.get("if_not_exists") or args.get("enclosing"))
                 if not boot_time:
                     self._created_at.setdefault(table, []).append([pos, -1])
                 if not args.get("as_select"):

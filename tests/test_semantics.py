@@ -240,3 +240,21 @@ def test_attach_partition_scan_is_skipped_by_a_validated_check_from_before(tmp_p
     (folder / "0002_check.sql").unlink()
     found = lint_paths([str(folder)], make_config(select=["LM104"])).findings
     assert [(f.path.rsplit("/", 1)[-1], f.table) for f in found] == [("0003_attach.sql", "m")]
+
+
+def test_boot_time_index_added_after_a_conditional_create_is_judged_in_diff_mode(tmp_path, monkeypatch):
+    """The seed incident's shape: a boot-time Go migrator creates its table inside an
+    `if !exists {}` block at every start; a pull request adds an index build further down."""
+    base = ('package db\n\nfunc applySchema(db *sql.DB, exists bool) {\n'
+            '\tif !exists {\n'
+            '\t\tdb.Exec(`CREATE TABLE events (id INTEGER PRIMARY KEY, source INTEGER, at INTEGER)`)\n'
+            '\t\tdb.Exec(`CREATE INDEX idx_events_at ON events(at)`)\n'
+            '\t}\n}\n')
+    repo = feature_branch(tmp_path / "repo", {"cmd/ingest/db.go": base})
+    (repo / "cmd" / "ingest" / "db.go").write_text(base.replace("\t}\n}\n", (
+        "\t}\n\tif !done(db, \"events_source_at_v1\") {\n"
+        "\t\tdb.Exec(`CREATE INDEX IF NOT EXISTS idx_events_source_at ON events(source, at)`)\n\t}\n}\n")))
+    monkeypatch.chdir(repo)
+    as_ci(monkeypatch)
+    found = lint_change(make_config(dialect="sqlite", embedded=["cmd/**/*.go"]), None, False, []).findings
+    assert [(f.code, f.table, f.span.line) for f in found] == [("LM102", "events", 9)]
