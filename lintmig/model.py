@@ -46,7 +46,8 @@ FIELDS: dict[str, dict[str, tuple]] = {
     "drop_column": {"column": _STR, "if_exists": _BOOL, "retired": _BOOL},
     "drop_constraint": {"name": _STR, "if_exists": _BOOL},
     "drop_default": {"column": _STR},
-    "drop_index": {"name": _STR, "concurrently": _BOOL, "if_exists": _BOOL},
+    # only_if_invalid: a block that drops the index only when a failed build left it INVALID
+    "drop_index": {"name": _STR, "concurrently": _BOOL, "if_exists": _BOOL, "only_if_invalid": _BOOL},
     # restated: a MySQL MODIFY/CHANGE repeats the column's whole definition, NULL-ness included,
     # so it changes NULL-ness only if the column was otherwise before.
     "drop_not_null": {"column": _STR, "restated": _BOOL},

@@ -3,8 +3,8 @@ from .base import Hit, at_scale, check
 
 @check("LM103")
 def non_concurrent_index_drop(op, facts):
-    if op.args.get("concurrently"):
-        return
+    if op.args.get("concurrently") or op.args.get("only_if_invalid"):
+        return  # an INVALID index serves no query: dropping it after a failed build is brief
     table = op.table or facts.table_of_index(op.args.get("name"))
     if table and not at_scale(op, facts, table):
         return

@@ -212,13 +212,46 @@ def _read_do_block(text: str, start: int, end: int, dialect: str, locate: Locate
                 if nxt is not None and nxt.token_type.name == "STRING" and i + 2 == len(words_tokens):
                     s = body_start + piece.start + nxt.start + 1
                     _read_statement(text, s, body_start + piece.start + nxt.end, dialect, locate, ops, loop_depth > 0, anchor)
+                elif _drops_invalid_indexes(words_tokens[i + 1:], body):
+                    span = _span(locate, body_start + piece.start, body_start + piece.end)
+                    for name in _literal_names(body):
+                        ops.append(Operation("drop_index", None, span, {"name": name, "if_exists": True,
+                                                                        "only_if_invalid": True}, anchor=anchor))
                 else:
                     span = _span(locate, body_start + piece.start, body_start + piece.end)
                     ops.append(Operation("unanalyzable", None, span,
                                          {"reason": "dynamic SQL (EXECUTE of a built string) in a DO block"}, anchor=anchor))
                 break
+    invalid_only = any(t.text.upper() == "INDISVALID" for t in tokenize(body, "postgres"))
     for op in ops[first:]:
         op.args = {**op.args, "in_do_block": True}
+        if invalid_only and op.kind == "drop_index":  # guarded by a check of pg_index.indisvalid
+            op.args["only_if_invalid"] = True
+
+
+def _drops_invalid_indexes(tokens, body: str) -> bool:
+    """`EXECUTE format('DROP INDEX %I', name)` in a block that picks the names from
+    pg_index where `NOT indisvalid`: the usual cleanup before retrying CONCURRENTLY builds."""
+    from .sql_classify import tokenize
+
+    texts = [t.text for t in tokens]
+    if len(texts) < 3 or texts[0].upper() != "FORMAT" or texts[1] != "(" or tokens[2].token_type.name != "STRING":
+        return False
+    if not texts[2].strip("'").upper().split()[:2] == ["DROP", "INDEX"]:
+        return False
+    return any(t.text.upper() == "INDISVALID" for t in tokenize(body, "postgres"))
+
+
+def _literal_names(body: str) -> list[str]:
+    """The string literals of a block that are plain identifiers (the index names it lists)."""
+    from .sql_classify import tokenize
+
+    names = []
+    for t in tokenize(body, "postgres"):
+        value = t.text if t.token_type.name == "STRING" else ""  # sqlglot keeps a string's text unquoted
+        if value and (value[0].isalpha() or value[0] == "_") and all(c.isalnum() or c == "_" for c in value):
+            names.append(value)
+    return names
 
 
 def assign_transactions(ops: list[Operation], dialect: str, implicit: Optional[Txn], deliberate: bool) -> None:
