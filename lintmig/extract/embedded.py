@@ -35,6 +35,7 @@ _LOOPS = {"for_statement", "for_in_statement", "while_statement", "do_statement"
 _FUNCTIONS = {"function_declaration", "method_declaration", "func_literal", "arrow_function",
               "function_expression", "method_definition", "function_item", "closure_expression",
               "generator_function_declaration"}
+_ANONYMOUS = {"func_literal", "arrow_function", "function_expression", "closure_expression"}
 _STRINGS = {"interpreted_string_literal", "raw_string_literal", "string", "template_string", "string_literal"}
 _COMMENTS = {"comment", "line_comment", "block_comment"}
 _SQL_START = re.compile(
@@ -305,12 +306,16 @@ class EmbeddedReader:
             node = node.parent
 
     def _statement_lines(self, node) -> tuple[int, tuple[int, ...]]:
+        """The first line of the statement holding the SQL (its anchor) and of every statement
+        around it, through anonymous functions: a PREFLIGHT above `if err := runAsync(func()
+        {...}); ...` covers the SQL inside the function literal. A named function ends it."""
         lines = []
         for parent in self._ancestors(node):
-            if parent.type in _FUNCTIONS:
+            if parent.type in _FUNCTIONS and parent.type not in _ANONYMOUS:
                 break
             if parent.type.endswith(("statement", "declaration", "expression_statement")) or parent.type in _LOOPS:
-                lines.append(parent.start_point[0] + 1)
+                if parent.type not in _FUNCTIONS:
+                    lines.append(parent.start_point[0] + 1)
         anchor = lines[0] if lines else node.start_point[0] + 1
         return anchor, tuple(lines)
 
