@@ -290,7 +290,34 @@ def _create(w: Words, dialect: str) -> Optional[list[RawOp]]:
         on = w.find("ON")
         w.i = on + 1 if on >= 0 else len(w.words)
         return [("create_trigger", w.name(), {})]
+    temporary = w.accept("TEMPORARY") or w.accept("TEMP")
+    w.accept("UNLOGGED") or w.accept("VIRTUAL")
+    if w.accept("TABLE"):  # a definition the parser does not take (PostgreSQL 18 syntax and the like)
+        if_not_exists = w.accept("IF", "NOT", "EXISTS")
+        table = w.name()
+        if table and w.accept("USING"):  # SQLite: CREATE VIRTUAL TABLE t USING fts5(...)
+            w.name()
+        if table and _balanced_to_end(w):
+            return [("create_table", table, {"if_not_exists": if_not_exists, "temporary": temporary})]
     return None
+
+
+# What may follow a table definition's parentheses (PostgreSQL, MySQL, SQLite).
+_TABLE_TAIL = {"WITH", "INHERITS", "PARTITION", "TABLESPACE", "WITHOUT", "STRICT", "ENGINE", "DEFAULT", "CHARSET",
+               "CHARACTER", "COLLATE", "ON", "USING", "COMMENT", "AUTO_INCREMENT", "ROW_FORMAT"}
+
+
+def _balanced_to_end(w: Words) -> bool:
+    """A parenthesised definition that closes, followed by nothing or a known table option."""
+    if w.peek() != "(":
+        return False
+    depth = 0
+    for j in range(w.i, len(w.words)):
+        depth += (w.words[j] == "(") - (w.words[j] == ")")
+        if depth == 0:
+            rest = [x for x in w.words[j + 1:] if x != ";"]
+            return not rest or rest[0] in _TABLE_TAIL
+    return False
 
 
 def _create_index(w: Words, unique: bool, kind: Optional[str]) -> list[RawOp]:
@@ -395,6 +422,8 @@ def _alter_action(a: Words, table: str, if_exists: bool) -> RawOp:
             using_index = using >= 0 and a.words[using + 1:using + 2] == ["INDEX"]
             not_valid = "VALID" in a.words and a.words[a.words.index("VALID") - 1] == "NOT"
             return ("add_constraint", table, {"name": name, "type": ctype, "using_index": using_index, "not_valid": not_valid})
+        if a.accept("NOT", "NULL"):  # PostgreSQL 18's named NOT NULL constraint: SET NOT NULL by another name
+            return ("set_not_null", table, {"column": a.name()})
     if a.accept("DETACH", "PARTITION"):
         part = a.name()
         return ("detach_partition", table, {"partition": part, "concurrently": a.accept("CONCURRENTLY")})
