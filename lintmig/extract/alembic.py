@@ -161,8 +161,8 @@ class AlembicReader(PythonReader):
                 self._rebind(target.value)
             if isinstance(target, cst.Name) and small.value is not None:
                 value = self.eval.value(small.value, self.consts)
-                self.consts[target.value] = value.value if isinstance(value, Text) else value
-                self._revision_ids(target.value, self.consts[target.value])
+                self.consts[target.value] = value  # a Text keeps its positions: SQL = "..." read where written
+                self._revision_ids(target.value, value.value if isinstance(value, Text) else value)
                 return target.value in ("revision", "down_revision", "branch_labels", "depends_on")
             return False
         return isinstance(small, (cst.Import, cst.ImportFrom, cst.Expr))
