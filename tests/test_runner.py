@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
-import time
 
 import pytest
 from conftest import ROOT, seed_items, sql, write_migrations
@@ -94,7 +92,7 @@ def test_sql_that_cannot_run_in_the_schema_transaction_is_refused_at_load(tmp_pa
         "0001_users.sql": "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);\n\n" + statement + "\n"})
     done = cli("run", "--db", f"sqlite:///{tmp_path}/app.db", str(folder))
     assert done.returncode == 2
-    assert f"0001_users.sql:3: " in done.stderr and word in done.stderr
+    assert "0001_users.sql:3: " in done.stderr and word in done.stderr
     assert "m.create_index" in done.stderr
     assert not (tmp_path / "app.db").exists() or not sql(f"sqlite:///{tmp_path}/app.db",
                                                            "SELECT name FROM sqlite_master WHERE name = 'users'")
@@ -181,7 +179,7 @@ def test_cli_background_then_worker(db_url, tmp_path):
     assert sql(db_url, "SELECT count(*) FROM items WHERE doubled IS NULL") == [(0,)]
 
 
-def test_failed_work_is_recorded_and_retried_a_bounded_number_of_times(db_url, tmp_path):
+def test_failed_work_is_retried_with_backoff_a_bounded_number_of_times_then_by_the_operator(db_url, tmp_path):
     seed_items(db_url, 10)
     folder = write_migrations(tmp_path / "migrations", {"0001_bad.py": """\
         def schema(m):
@@ -194,11 +192,21 @@ def test_failed_work_is_recorded_and_retried_a_bounded_number_of_times(db_url, t
         done = cli("run", "--db", db_url, str(folder))
         assert done.returncode == 1 and "failed" in done.stderr and "missing_column" in done.stderr
         assert ledger(db_url) == [(1, "failed", 0, attempt)]
-    # a fourth start does not try again; status shows the error
+        # Started again at once: the retry is not due yet, so nothing runs and the time is named.
+        again = cli("run", "--db", db_url, str(folder))
+        assert again.returncode == 1 and ledger(db_url) == [(1, "failed", 0, attempt)]
+        assert "next automatic retry after" in again.stderr or "--retry-failed" in again.stderr
+        sql(db_url, "UPDATE lintmig_migrations SET retry_after = 0")  # as if the backoff had passed
+    # a fourth start does not try again; status shows the error and the way out
     done = cli("run", "--db", db_url, str(folder))
-    assert done.returncode == 1 and ledger(db_url) == [(1, "failed", 0, 3)]
+    assert done.returncode == 1 and ledger(db_url) == [(1, "failed", 0, 3)] and "--retry-failed" in done.stderr
     shown = cli("status", "--db", db_url)
     assert shown.returncode == 1 and "failed 3 time(s)" in shown.stdout and "missing_column" in shown.stdout
+    # The operator fixes the cause and puts the work back in line.
+    sql(db_url, "ALTER TABLE items ADD COLUMN missing_column INTEGER")
+    done = cli("run", "--retry-failed", "--db", db_url, str(folder))
+    assert done.returncode == 0, done.stderr
+    assert ledger(db_url) == [(1, "done", 1, 0)]
 
 
 def test_the_backfill_rechecks_its_where_in_every_batch(db_url, tmp_path):

@@ -5,28 +5,33 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
-from .database import Connection, Timeouts, backoff
+import time
 
-LOCK_ATTEMPTS = 6
+from .database import Connection, Timeouts, backoff, schema_lock_timeout
 
 
 def in_transaction(conn: Connection, timeouts: Timeouts, body: Callable, lift_statement_timeout: bool = False):
     """Run `body()` in one transaction; a lock wait that times out (a killed runner's
-    statement still finishing on the server, a busy SQLite writer) is retried."""
-    for attempt in range(LOCK_ATTEMPTS):
+    statement still finishing on the server, a busy SQLite writer) is retried with short
+    waits first, for `timeouts.lock_wait` in all. A transaction left idle (a frozen worker)
+    is ended by the server after `idle_in_transaction`, which frees its row locks."""
+    started, attempt = time.monotonic(), 0
+    while True:
         try:
             conn.begin()
             if conn.dialect == "postgres":
-                conn.set_local("lock_timeout", timeouts.lock)
+                conn.set_local("lock_timeout", schema_lock_timeout(timeouts, attempt))
                 # A session-wide statement_timeout (a role's, a pooler's) must not cut long work short.
                 conn.set_local("statement_timeout", 0 if lift_statement_timeout else timeouts.statement)
+                conn.set_local("idle_in_transaction_session_timeout", timeouts.idle_in_transaction)
             result = body()
             conn.commit()
             return result
         except BaseException as err:
             conn.rollback()
-            if isinstance(err, Exception) and conn.is_lock_timeout(err) and attempt < LOCK_ATTEMPTS - 1:
+            if isinstance(err, Exception) and conn.is_lock_timeout(err) and time.monotonic() - started < timeouts.lock_wait:
                 backoff(attempt)
+                attempt += 1
                 continue
             raise
 

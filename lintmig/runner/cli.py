@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
 import time
 
@@ -24,6 +25,14 @@ def add_commands(sub) -> None:
                      help="idle_in_transaction_session_timeout of a schema phase")
     run.add_argument("--lease", type=float, default=30.0, metavar="SECONDS",
                      help="how long a claim on a migration's work lasts without a heartbeat")
+    run.add_argument("--lock-wait", type=float, default=20.0, metavar="SECONDS",
+                     help="total time a statement may keep retrying for its lock (each try waits up to --lock-timeout)")
+    run.add_argument("--index-wait", type=float, default=600.0, metavar="SECONDS",
+                     help="how long a concurrent index build may wait for older transactions before it is cancelled")
+    run.add_argument("--retry-failed", action="store_true",
+                     help="put work that failed (even too many times) back in line before working")
+    run.add_argument("--allow-out-of-order", action="store_true",
+                     help="apply a new migration numbered below one already applied")
     run.add_argument("--quiet", "-q", action="store_true")
 
     status = sub.add_parser("status", help="per migration: schema applied, data progress, async state")
@@ -37,11 +46,16 @@ def run(args) -> int:
 
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
                         format="lintmig: %(message)s", stream=sys.stderr)
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # a SIGTERM hands the claimed work back, like Ctrl-C
     try:
         runner = Runner(args.db, args.folder, lock_timeout=args.lock_timeout,
                         statement_timeout=args.statement_timeout,
                         idle_in_transaction_timeout=args.idle_timeout, lease=args.lease,
+                        lock_wait=args.lock_wait, index_wait=args.index_wait,
+                        allow_out_of_order=args.allow_out_of_order,
                         create=not args.worker)  # a worker only finishes work in a database that exists
+        if args.retry_failed:
+            runner.retry_failed()
         if args.worker:
             runner.work(wait=True)
         else:
@@ -49,12 +63,25 @@ def run(args) -> int:
     except RunnerError as err:
         print(f"lintmig: error: {err}", file=sys.stderr)
         return err.exit_code
+    except KeyboardInterrupt:
+        print("lintmig: stopped; work in progress was handed back and resumes on the next run", file=sys.stderr)
+        return 130
+    except Exception as err:  # a driver error the runner did not expect: one line, never a traceback
+        first = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        print(f"lintmig: error: {type(err).__name__}: {first}", file=sys.stderr)
+        return 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     report = runner.report
     if not args.quiet:
         print(f"lintmig: {len(report.applied)} schema phase(s) applied, "
               f"{len(report.finished)} migration(s) finished their work"
               + (" (data and background work left pending)" if args.background else ""), file=sys.stderr)
     return 0
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def status(args) -> int:
@@ -77,6 +104,9 @@ def status(args) -> int:
             work += f" by {e['owner']} (lease {left:.0f}s left)"
         elif work == "failed":
             work += f" {e['failures']} time(s): {e['error']}"
+            if e.get("retry_after"):
+                when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(e["retry_after"]))
+                work += f" (retried automatically after {when}; now with `lintmig run --retry-failed`)"
         progress = f"step {e['step']}, {e['rows_done']} rows" if e["work"] not in (None, "done") else ""
         applied = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(e["applied_at"])) if e["applied_at"] else ""
         changed = "  CHANGED SINCE APPLIED" if e["changed"] else ""

@@ -9,7 +9,7 @@ The work functions must therefore make the same calls in the same order on every
 from __future__ import annotations
 
 import threading
-from typing import Optional, Sequence, Union
+from typing import Callable, Optional, Sequence, Union
 
 from . import batches, indexes, ledger
 from .database import Connection, Timeouts
@@ -71,10 +71,14 @@ class WorkContext:
     """`m` inside `data(m)` and `background(m)`: resumable steps under a lease."""
 
     def __init__(self, conn: Connection, row: ledger.Row, owner: str, timeouts: Timeouts,
-                 lost: threading.Event, phase: str, first_step: int = 0):
+                 lost: threading.Event, phase: str, first_step: int = 0, token: int = 0,
+                 stopping: Optional[threading.Event] = None, open_monitor: Optional[Callable] = None):
         self._conn = conn
         self._row = row
         self._owner = owner
+        self._token = token
+        self._stopping = stopping or threading.Event()
+        self._open_monitor = open_monitor  # a second connection, to watch an index build wait
         self._timeouts = timeouts
         self._lost = lost
         self._next = first_step
@@ -91,6 +95,8 @@ class WorkContext:
         """The number of this call, or None when an earlier run finished it."""
         if self._lost.is_set():
             raise LeaseLost(f"migration {self._row.version}: lease lost")
+        if self._stopping.is_set():
+            raise LeaseLost(str(self._next))
         number = self._next
         self._next += 1
         return None if number < self._row.step else number
@@ -99,8 +105,8 @@ class WorkContext:
         return batches.in_transaction(self._conn, self._timeouts, body, lift_statement_timeout)
 
     def _done(self, number: int, cursor=None, rows: int = 0) -> None:
-        ledger.save_progress(self._conn, self._row.version, self._owner, number + 1 if cursor is None else number,
-                             cursor, rows)
+        ledger.save_progress(self._conn, self._row.version, self._owner, self._token,
+                             number + 1 if cursor is None else number, cursor, rows)
 
     def execute(self, sql: str, params=None) -> list:
         number = self._step()
@@ -139,7 +145,7 @@ class WorkContext:
             return
         if self.dialect == "postgres":
             indexes.build_concurrently(self._conn, name, table, _columns(columns), unique, where,
-                                       self._timeouts, self._owner)
+                                       self._timeouts, is_stale=self._stale_build, open_monitor=self._open_monitor)
 
         def body():
             if self.dialect == "sqlite":
@@ -147,6 +153,16 @@ class WorkContext:
                                                       if_not_exists=True))
             self._done(number)
         self._in_transaction(body, lift_statement_timeout=True)
+
+    def _stale_build(self, application_name: str) -> bool:
+        """Whether another backend's index build belongs to a lintmig claim no longer current
+        (`lintmig v<version> t<token>` whose token is not this migration's token now)."""
+        parts = application_name.split()
+        if len(parts) != 3 or parts[0] != "lintmig" or not parts[1][1:].isdigit() or not parts[2][1:].isdigit():
+            return False
+        if int(parts[1][1:]) != self._row.version:
+            return False
+        return int(parts[2][1:]) < self._token
 
     def add_foreign_key(self, table: str, columns, ref_table: str, ref_columns=("id",),
                         name: Optional[str] = None, on_delete: Optional[str] = None, not_valid: bool = True) -> None:

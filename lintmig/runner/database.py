@@ -8,6 +8,7 @@ is written with `?` placeholders; `sql()` adapts it to the driver.
 from __future__ import annotations
 
 import os
+import random
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -18,13 +19,22 @@ from .errors import RunnerError
 
 @dataclass(frozen=True)
 class Timeouts:
-    """Seconds. lock/statement/idle are set LOCAL in every schema transaction on Postgres;
-    on SQLite `lock` is the busy timeout of a schema phase."""
+    """Seconds. lock/statement/idle are set LOCAL in every runner transaction on Postgres;
+    on SQLite `lock` is the busy timeout of a schema phase. `lock` is the longest single
+    wait for a lock (attempts start shorter), `lock_wait` the total before giving up;
+    `index_wait` how long a concurrent index build may wait for older transactions."""
 
     lock: float = 3.0
     statement: float = 30.0
     idle_in_transaction: float = 10.0
     lease: float = 30.0
+    lock_wait: float = 20.0
+    index_wait: float = 600.0
+
+
+def schema_lock_timeout(timeouts: Timeouts, attempt: int) -> float:
+    """The lock wait of attempt `attempt`: 0.2 s, 0.4 s, 0.8 s, ... up to `timeouts.lock`."""
+    return min(timeouts.lock, 0.2 * 2 ** attempt)
 
 
 def open_database(url: str, timeouts: Timeouts = Timeouts(), create: bool = True) -> "Database":
@@ -93,6 +103,9 @@ class Connection:
 
     def is_lock_timeout(self, err: BaseException) -> bool:
         raise NotImplementedError
+
+    def is_connection_lost(self, err: BaseException) -> bool:
+        return False
 
 
 # --- SQLite -------------------------------------------------------------------------------
@@ -205,6 +218,17 @@ class PostgresConnection(Connection):
     def is_lock_timeout(self, err: BaseException) -> bool:
         return getattr(err, "sqlstate", None) in LOCK_SQLSTATES
 
+    def is_connection_lost(self, err: BaseException) -> bool:
+        import psycopg
+
+        # 57P01 admin_shutdown (terminated), 25P03 idle_in_transaction_session_timeout, 08xxx connection
+        state = getattr(err, "sqlstate", None) or ""
+        return (isinstance(err, psycopg.OperationalError) and (self.raw.closed or state.startswith("08")
+                                                               or state in ("57P01", "25P03"))) \
+            or state in ("57P01", "25P03")
+
 
 def backoff(attempt: int) -> None:
-    time.sleep(min(0.25 * 2 ** attempt, 5.0))
+    """Sleep before retry `attempt`: about 0.1 s, 0.2 s, 0.4 s, ... up to 5 s, jittered so
+    that racing runners do not retry in step."""
+    time.sleep(min(0.1 * 2 ** attempt, 5.0) * random.uniform(0.5, 1.5))

@@ -1,22 +1,27 @@
-"""Index builds that survive their own failures.
+"""Index builds that survive their own failures and never block anyone while they wait.
 
-PostgreSQL: `CREATE INDEX CONCURRENTLY` outside any transaction, with `statement_timeout`
-lifted for that statement only (a session-wide timeout would cancel it and leave an
-INVALID index behind). Before building, an index of that name is inspected: valid means
-done; invalid with a build still running on the server (its client may have died: the
-server does not notice until it next talks to it) means wait, or end that backend when it
-belongs to a lintmig runner whose lease we now hold; invalid and idle means drop it
-concurrently and build again.
+PostgreSQL: `CREATE INDEX CONCURRENTLY` outside any transaction. It takes a lock that lets
+reads and writes go on, then waits for every older transaction to finish; so neither
+`lock_timeout` nor `statement_timeout` applies to it (a session-wide one would cancel it
+and leave an INVALID index behind). While it waits, a second connection reports which
+transactions hold it up (pid, age, query); after `Timeouts.index_wait` the build is
+cancelled and the work fails, to be retried later. Before building, an index of that name
+is inspected: valid means done; invalid with a build still running on the server means
+wait, or end that build when it belongs to a lintmig claim that is no longer current;
+invalid and idle means drop it concurrently and build again.
 """
 from __future__ import annotations
 
+import logging
+import threading
 import time
-from typing import Optional
+from typing import Callable, Optional
 
-from .database import Connection, Timeouts, backoff
+from .database import Connection, Timeouts
 from .errors import RunnerError
 
-_ATTEMPTS = 4
+log = logging.getLogger("lintmig.runner")
+REPORT_EVERY = 10.0  # seconds between reports of what a waiting build waits for
 
 
 def create_sql(name: str, table: str, columns: str, unique: bool, where: Optional[str], *,
@@ -44,51 +49,119 @@ def _live_builds(conn: Connection, index_oid: int) -> list[tuple[int, str]]:
 
 
 def build_concurrently(conn: Connection, name: str, table: str, columns: str, unique: bool,
-                       where: Optional[str], timeouts: Timeouts, owner: str) -> None:
-    previous = conn.execute("SHOW statement_timeout")[0][0]
+                       where: Optional[str], timeouts: Timeouts, is_stale: Callable[[str], bool] = lambda _: False,
+                       open_monitor: Optional[Callable[[], Connection]] = None) -> None:
+    """Build (or finish building) the index; RunnerError when it cannot."""
+    previous = conn.execute("SELECT current_setting('statement_timeout'), current_setting('lock_timeout')")[0]
     if conn.server_version >= 140000:
         # If this runner dies mid-build, the server notices within seconds and stops the build.
         conn.execute("SET client_connection_check_interval = '2s'")
-    conn.execute(f"SET lock_timeout = '{int(timeouts.lock * 1000)}ms'")
     try:
-        for attempt in range(_ATTEMPTS):
+        state = _index_state(conn, name)
+        if state and state[1]:
+            return
+        if state:
+            _clear_invalid(conn, name, state[0], is_stale)
             state = _index_state(conn, name)
             if state and state[1]:
-                return
-            if state:
-                _clear_invalid(conn, name, state[0], owner)
-                if _index_state(conn, name):
-                    continue  # a foreign build finished meanwhile: look again
-            try:
-                conn.execute("SET statement_timeout = 0")
-                conn.execute(create_sql(name, table, columns, unique, where, concurrently=True))
-                return
-            except Exception as err:
-                if not conn.is_lock_timeout(err) or attempt == _ATTEMPTS - 1:
-                    raise RunnerError(f"CREATE INDEX CONCURRENTLY {name} failed: {str(err).strip()}") from None
-                backoff(attempt)
-            finally:
-                conn.execute(f"SET statement_timeout = '{previous}'")
+                return  # another build finished it meanwhile
+        conn.execute("SET statement_timeout = 0")
+        conn.execute("SET lock_timeout = 0")
+        _watched_build(conn, name, create_sql(name, table, columns, unique, where, concurrently=True),
+                       timeouts.index_wait, open_monitor)
     finally:
-        conn.execute("RESET lock_timeout")
+        conn.execute(f"SET statement_timeout = '{previous[0]}'")
+        conn.execute(f"SET lock_timeout = '{previous[1]}'")
         if conn.server_version >= 140000:
             conn.execute("RESET client_connection_check_interval")
 
 
-def _clear_invalid(conn: Connection, name: str, oid: int, owner: str) -> None:
-    """Make room for a new build: wait out or end a live one, then drop the invalid index."""
+def _watched_build(conn: Connection, name: str, statement: str, max_wait: float,
+                   open_monitor: Optional[Callable[[], Connection]]) -> None:
+    pid = conn.execute("SELECT pg_backend_pid()")[0][0]
+    done = threading.Event()
+    waited_on: list[str] = []
+    cancelled = threading.Event()
+    watcher = None
+    if open_monitor is not None:
+        watcher = threading.Thread(target=_watch, args=(open_monitor, pid, name, max_wait, done, cancelled, waited_on),
+                                   name="lintmig-index-watch", daemon=True)
+        watcher.start()
+    try:
+        conn.execute(statement)
+    except Exception as err:
+        if cancelled.is_set():
+            _drop_leftover(conn, name)
+            blockers = f": it waited for {waited_on[-1]}" if waited_on else ""
+            raise RunnerError(f"CREATE INDEX CONCURRENTLY {name} waited longer than {max_wait:.0f}s for older "
+                              f"transactions and was cancelled{blockers}; the work is retried later "
+                              "(or now with `lintmig run --retry-failed`)") from None
+        raise RunnerError(f"CREATE INDEX CONCURRENTLY {name} failed: {str(err).strip()}") from None
+    finally:
+        done.set()
+        if watcher is not None:
+            watcher.join()
+
+
+def _watch(open_monitor, pid: int, name: str, max_wait: float, done: threading.Event, cancelled: threading.Event,
+           waited_on: list[str]) -> None:
+    """From a second connection: say what the build waits for; cancel it after `max_wait`."""
+    try:
+        monitor = open_monitor()
+    except Exception as err:  # no second connection: the build still runs, unreported
+        log.warning("index %s: cannot watch the build: %s", name, err)
+        return
+    started, last_report = time.monotonic(), 0.0
+    try:
+        while not done.wait(0.5):
+            blockers = monitor.execute(
+                "SELECT a.pid, COALESCE(round(extract(epoch from clock_timestamp() - a.xact_start)), 0), "
+                "left(regexp_replace(COALESCE(a.query, ''), '\\s+', ' ', 'g'), 120) "
+                "FROM pg_stat_activity a WHERE a.pid = ANY(pg_blocking_pids(?))", (pid,))
+            if blockers:
+                words = ", ".join(f"pid {b[0]} (open {int(b[1])}s: {b[2]})" for b in blockers)
+                waited_on.append(f"{len(blockers)} transaction(s): {words}")
+                if time.monotonic() - last_report >= REPORT_EVERY:
+                    last_report = time.monotonic()
+                    log.warning("index %s waits for older transactions to end (nobody waits for it): %s",
+                                name, waited_on[-1])
+            if time.monotonic() - started > max_wait:
+                cancelled.set()
+                monitor.execute("SELECT pg_cancel_backend(?)", (pid,))
+                return
+    except Exception as err:  # the monitor is best effort: never fail the build for it
+        log.warning("index %s: watching the build stopped: %s", name, err)
+    finally:
+        monitor.close()
+
+
+def _drop_leftover(conn: Connection, name: str) -> None:
+    """A cancelled build leaves an INVALID index that every write still maintains: drop it
+    if that is possible without waiting (the blocker may still hold the table); otherwise
+    the next attempt drops it."""
+    try:
+        conn.execute("SET lock_timeout = '200ms'")
+        conn.execute(f"DROP INDEX IF EXISTS {name}")
+    except Exception as err:
+        log.warning("index %s: the INVALID leftover stays until the next attempt (%s)", name,
+                    str(err).strip().splitlines()[0])
+
+
+def _clear_invalid(conn: Connection, name: str, oid: int, is_stale: Callable[[str], bool]) -> None:
+    """Make room for a new build: wait out a live one (or end it when it belongs to a
+    lintmig claim that is no longer current), then drop the invalid index."""
     while True:
         builds = _live_builds(conn, oid)
         if not builds:
             break
         for pid, application in builds:
-            # A lintmig runner whose lease we hold has died or lost its work: end its build.
-            if application.startswith("lintmig") and owner not in application:
+            if is_stale(application):
+                log.warning("index %s: ending the build of a runner that lost its claim (%s)", name, application)
                 conn.execute("SELECT pg_terminate_backend(?)", (pid,))
         time.sleep(0.5)
-        if not _index_state(conn, name):
-            return
-        if _index_state(conn, name)[1]:
+        state = _index_state(conn, name)
+        if not state or state[1]:
             return
     conn.execute("SET statement_timeout = 0")
+    conn.execute("SET lock_timeout = 0")  # like the build, the drop waits for older transactions, blocking nobody
     conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from contextlib import contextmanager
@@ -19,13 +20,12 @@ from typing import Optional
 
 from . import ledger
 from .context import SchemaContext, WorkContext
-from .database import Connection, Timeouts, backoff, open_database
-from .errors import LeaseLost, RunnerError
+from .database import Connection, Timeouts, backoff, open_database, schema_lock_timeout
+from .errors import LeaseLost, RunnerError, database_error, database_error_of
 from .folder import MigrationFile, load_folder
 
 log = logging.getLogger("lintmig.runner")
 _ADVISORY_KEY = 0x6C696E746D6967  # "lintmig": one lock per database for every lintmig runner
-_SCHEMA_ATTEMPTS = 5
 
 
 @dataclass
@@ -40,11 +40,15 @@ class Report:
 class Runner:
     def __init__(self, url: str, folder: str, *, lock_timeout: float = 3.0, statement_timeout: float = 30.0,
                  idle_in_transaction_timeout: float = 10.0, lease: float = 30.0, max_failures: int = 3,
-                 poll: float = 0.2, sqlite_wal: bool = True, create: bool = True):
-        self.timeouts = Timeouts(lock_timeout, statement_timeout, idle_in_transaction_timeout, lease)
+                 poll: float = 0.2, sqlite_wal: bool = True, create: bool = True, lock_wait: float = 20.0,
+                 index_wait: float = 600.0, allow_out_of_order: bool = False):
+        self.timeouts = Timeouts(lock_timeout, statement_timeout, idle_in_transaction_timeout, lease,
+                                 lock_wait=lock_wait, index_wait=index_wait)
         self.db = open_database(url, self.timeouts, create)
         self.folder = folder
+        self.allow_out_of_order = allow_out_of_order
         self.max_failures = max_failures
+        self.stopping = threading.Event()  # set by stop(): hand the work back and return
         self.sqlite_wal = sqlite_wal
         self.poll = poll
         self.owner = ledger.new_owner()
@@ -60,10 +64,13 @@ class Runner:
 
     # -- the two entry points -------------------------------------------------------------
 
-    def run(self, background: bool = False, work: bool = True) -> Report:
+    def run(self, background: bool = False, work: bool = True, retry_failed: bool = False) -> Report:
         """Apply the schema phases; then do the work now (default), in a thread
-        (`background=True`), or not at all (`work=False`: `lintmig run --background`)."""
+        (`background=True`), or not at all (`work=False`: `lintmig run --background`).
+        `retry_failed` first puts work that failed back in line."""
         self.apply_schema()
+        if retry_failed:
+            self.retry_failed()
         if not work:
             return self.report
         if background:
@@ -72,6 +79,21 @@ class Runner:
             return self.report
         self.work(wait=True)
         return self.report
+
+    def stop(self) -> None:
+        """Ask the work to stop at its next step: the claim is released for another runner."""
+        self.stopping.set()
+
+    def retry_failed(self) -> list[int]:
+        conn = self.db.connect(f"retry {self.owner}")
+        try:
+            versions = database_error(lambda: ledger.retry_failed(conn), "resetting failed work") \
+                if ledger.table_exists(conn) else []
+        finally:
+            conn.close()
+        for version in versions:
+            log.info("migration %s: failed work put back in line", version)
+        return versions
 
     def wait(self, timeout: Optional[float] = None) -> Report:
         """Join the background thread started by `run(background=True)`."""
@@ -87,9 +109,12 @@ class Runner:
         try:
             if conn.dialect == "sqlite" and self.sqlite_wal:
                 _write_ahead_log(conn)
-            if self._nothing_to_apply(conn, migrations):
+            if database_error(lambda: self._nothing_to_apply(conn, migrations), "reading the bookkeeping table"):
                 return  # the common boot: no lock, one query
             with self._global_lock(conn):
+                if conn.dialect == "postgres":  # SQLite: inside each schema phase's write transaction
+                    database_error(lambda: ledger.create(conn), "creating the bookkeeping table")
+                self._refuse_out_of_order(conn, migrations)
                 for migration in migrations:
                     self._apply_one(conn, migration)
         finally:
@@ -104,31 +129,50 @@ class Runner:
             _check_unchanged(migration, row)
         return True
 
+    def _refuse_out_of_order(self, conn: Connection, migrations: list[MigrationFile]) -> None:
+        """A new file numbered below one already applied was probably merged late: applying
+        it now runs it after migrations written later. Refused unless allowed."""
+        applied = ledger.rows(conn)
+        if not applied or self.allow_out_of_order:
+            return
+        highest = max(applied.values(), key=lambda r: r.version)
+        late = [m for m in migrations if m.version not in applied and m.version < highest.version]
+        if late:
+            raise RunnerError(f"{late[0].path}: version {late[0].version} is new but {highest.version}_{highest.name} "
+                              f"is already applied; renumber it above {highest.version}, or run with "
+                              "--allow-out-of-order to apply it anyway", 2)
+
     @contextmanager
     def _global_lock(self, conn: Connection):
-        """Postgres: a session advisory lock around all schema phases. SQLite needs none
-        beyond each schema phase's BEGIN EXCLUSIVE: it has one writer at a time anyway."""
+        """Postgres: a session advisory lock around all schema phases. SQLite: an OS lock on
+        a file beside the database, held while this process lives (so racers wait for the
+        schema phases instead of timing out, and a killed holder frees it at once), plus each
+        schema phase's BEGIN EXCLUSIVE."""
         if conn.dialect != "postgres":
-            yield
+            with _file_lock(self.db.path + ".lintmig-lock", self.timeouts.lease):
+                yield
             return
         conn.execute("SELECT pg_advisory_lock(?)", (_ADVISORY_KEY,))
         try:
-            conn.execute(ledger.CREATE)
             yield
         finally:
             conn.rollback()
             conn.execute("SELECT pg_advisory_unlock(?)", (_ADVISORY_KEY,))
 
     def _apply_one(self, conn: Connection, migration: MigrationFile) -> None:
-        for attempt in range(_SCHEMA_ATTEMPTS):
+        started, attempt = time.monotonic(), 0
+        while True:
+            # Short lock waits first: a busy table sees stalls of a fraction of a second,
+            # growing to --lock-timeout, until --lock-wait has passed.
+            lock_timeout = schema_lock_timeout(self.timeouts, attempt)
             try:
                 conn.begin(exclusive=True)
                 if conn.dialect == "postgres":
-                    conn.set_local("lock_timeout", self.timeouts.lock)
+                    conn.set_local("lock_timeout", lock_timeout)
                     conn.set_local("statement_timeout", self.timeouts.statement)
                     conn.set_local("idle_in_transaction_session_timeout", self.timeouts.idle_in_transaction)
                 else:
-                    conn.execute(ledger.CREATE)
+                    ledger.create(conn)
                 row = ledger.get(conn, migration.version)
                 if row is not None:  # another runner applied it while we waited for the lock
                     conn.rollback()
@@ -145,9 +189,11 @@ class Runner:
                 raise
             except Exception as err:
                 conn.rollback()
-                if conn.is_lock_timeout(err) and attempt < _SCHEMA_ATTEMPTS - 1:
-                    log.warning("%s: lock not granted (%s); retrying", migration.label, str(err).strip())
+                if conn.is_lock_timeout(err) and time.monotonic() - started < self.timeouts.lock_wait:
+                    log.warning("%s: lock not granted within %.1fs (%s); retrying", migration.label, lock_timeout,
+                                str(err).strip().splitlines()[0])
                     backoff(attempt)
+                    attempt += 1
                     continue
                 raise RunnerError(f"{migration.path}: schema phase failed, nothing of it was applied: "
                                   f"{type(err).__name__}: {str(err).strip()}") from None
@@ -175,13 +221,15 @@ class Runner:
         failed_now: set[int] = set()
         conn = self.db.connect(f"work {self.owner}")
         try:
-            while True:
-                rows = [r for r in ledger.rows(conn).values() if r.state != "done"]
+            while not self.stopping.is_set():
+                rows = [r for r in database_error(lambda: ledger.rows(conn), "reading the bookkeeping table").values()
+                        if r.state != "done"]
                 if not rows:
                     return self.report
                 row = rows[0]  # later work may rely on earlier work: strictly in order
                 if row.version in failed_now or (row.state == "failed" and row.failures >= self.max_failures):
-                    message = f"{row.name} ({row.version}): data work failed {row.failures} time(s): {row.error}"
+                    message = (f"{row.name} ({row.version}): data work failed {row.failures} time(s): {row.error}; "
+                               "run `lintmig run --retry-failed` once the cause is fixed")
                     self.report.failed.append(message)
                     raise RunnerError(message)
                 migration = by_version.get(row.version)
@@ -189,54 +237,93 @@ class Runner:
                     raise RunnerError(f"migration {row.version}_{row.name} has unfinished work but its file "
                                       f"is not in {self.folder}", 2)
                 _check_unchanged(migration, row)
-                if ledger.claim(conn, row, self.owner, self.timeouts.lease, self.max_failures):
-                    if not self._do_work(conn, migration):
+                token = self._claim(conn, row)
+                if token is not None:
+                    if not self._do_work(conn, migration, token):
                         failed_now.add(row.version)
                     continue
+                if row.state == "failed" and not wait:
+                    return self.report
+                if row.state == "failed":
+                    due = time.strftime("%H:%M:%S", time.localtime(row.retry_after or time.time()))
+                    message = (f"{row.name} ({row.version}): data work failed {row.failures} time(s): {row.error}; "
+                               f"next automatic retry after {due}, or run `lintmig run --retry-failed`")
+                    self.report.failed.append(message)
+                    raise RunnerError(message)
                 if not wait:
                     return self.report
                 time.sleep(self.poll)
+            return self.report
         finally:
             conn.close()
 
-    def _do_work(self, conn: Connection, migration: MigrationFile) -> bool:
+    def _claim(self, conn: Connection, row: ledger.Row) -> Optional[int]:
+        """The fencing token of a won claim, or None (a busy SQLite writer counts as lost)."""
+        try:
+            return ledger.claim(conn, row, self.owner, self.timeouts.lease, self.max_failures)
+        except Exception as err:
+            if conn.is_lock_timeout(err):
+                return None
+            raise database_error_of(err, f"claiming the work of {row.name}") from None
+
+    def _do_work(self, conn: Connection, migration: MigrationFile, token: int) -> bool:
         lost = threading.Event()
         stop = threading.Event()
-        beat = threading.Thread(target=self._heartbeat, args=(migration.version, lost, stop), daemon=True)
+        beat = threading.Thread(target=self._heartbeat, args=(migration.version, token, lost, stop), daemon=True)
         beat.start()
+        if conn.dialect == "postgres":  # lets a later runner tell our index builds stale or not
+            conn.execute(f"SET application_name = 'lintmig v{int(migration.version)} t{int(token)}'")
         try:
             row = ledger.get(conn, migration.version)
             steps = 0
             for phase in ("data", "background"):
                 function = getattr(migration, phase)
                 if function is not None:
-                    m = WorkContext(conn, row, self.owner, self.timeouts, lost, phase, first_step=steps)
+                    m = WorkContext(conn, row, self.owner, self.timeouts, lost, phase, first_step=steps, token=token,
+                                    stopping=self.stopping,
+                                    open_monitor=lambda: self.db.connect(f"monitor {self.owner}"))
                     function(m)
                     steps = m.steps_taken
-            ledger.finish(conn, migration.version, self.owner)
+            ledger.finish(conn, migration.version, self.owner, token)
             self.report.finished.append(migration.label)
             log.info("finished the work of %s", migration.label)
             return True
         except LeaseLost as err:
-            log.warning("%s", err)
-            return True  # the new owner carries on; we look at the table again
+            if self.stopping.is_set():
+                conn.rollback()
+                database_error(lambda: ledger.release(conn, migration.version, self.owner, token), "releasing work")
+                log.info("%s: stopped; the work is handed back at step %s", migration.label, err)
+                return True
+            log.warning("%s: this runner lost its lease and stops; another runner carries on (%s)", migration.label, err)
+            return True  # we look at the table again
+        except (KeyboardInterrupt, SystemExit):
+            conn.rollback()
+            try:
+                ledger.release(conn, migration.version, self.owner, token)
+            except Exception:  # going down anyway: the lease runs out instead
+                pass
+            raise
         except Exception as err:
             conn.rollback()
             message = f"{type(err).__name__}: {str(err).strip()}"
-            ledger.fail(conn, migration.version, self.owner, message)
+            if conn.is_connection_lost(err):
+                raise RunnerError(f"{migration.label}: lost the connection to the database during its work "
+                                  f"({message}); the work resumes from its last saved step on the next run") from None
+            database_error(lambda: ledger.fail(conn, migration.version, self.owner, token, message),
+                           "recording a failure")
             log.error("%s: work failed: %s", migration.label, message)
             return False
         finally:
             stop.set()
             beat.join()
 
-    def _heartbeat(self, version: int, lost: threading.Event, stop: threading.Event) -> None:
+    def _heartbeat(self, version: int, token: int, lost: threading.Event, stop: threading.Event) -> None:
         conn = self.db.connect(f"heartbeat {self.owner}")
         try:
             while not stop.wait(self.timeouts.lease / 3):
                 for attempt in range(3):
                     try:
-                        if not ledger.heartbeat(conn, version, self.owner, self.timeouts.lease):
+                        if not ledger.heartbeat(conn, version, self.owner, token, self.timeouts.lease):
                             lost.set()
                             return
                         break
@@ -245,6 +332,34 @@ class Runner:
                         backoff(attempt)
         finally:
             conn.close()
+
+
+@contextmanager
+def _file_lock(path: str, report_every: float):
+    """An exclusive OS lock on `path`, waited for as long as its holder lives."""
+    try:
+        import fcntl
+    except ImportError:  # no fcntl (Windows): each schema phase's BEGIN EXCLUSIVE alone
+        yield
+        return
+    try:
+        handle = open(path, "a")
+    except OSError as err:
+        raise RunnerError(f"{path}: cannot open the runner's lock file beside the database: {err.strerror}", 2) from None
+    try:
+        reported = None
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if reported is None or time.monotonic() - reported >= report_every:
+                    log.info("waiting for another runner's schema phases (%s)", os.path.basename(path))
+                    reported = time.monotonic()
+                time.sleep(0.1)
+        yield
+    finally:
+        handle.close()  # closing releases the lock
 
 
 def _write_ahead_log(conn: Connection) -> None:
@@ -281,6 +396,7 @@ def status(url: str, folder: Optional[str] = None) -> list[dict]:
                  "work": row.state if row else None, "step": row.step if row else 0,
                  "rows_done": row.rows_done if row else 0, "owner": row.owner if row else None,
                  "lease_until": row.lease_until if row else None, "failures": row.failures if row else 0,
-                 "error": row.error if row else None, "changed": bool(row and migration and row.checksum != migration.checksum)}
+                 "error": row.error if row else None, "retry_after": row.retry_after if row else None,
+                 "changed": bool(row and migration and row.checksum != migration.checksum)}
         report.append(entry)
     return report
