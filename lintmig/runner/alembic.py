@@ -16,23 +16,30 @@ covered too, and nothing session-wide is left to cancel a concurrent index build
 
 In a revision::
 
-    from lintmig.alembic import backfill, create_index_concurrently
+    from lintmig.alembic import backfill, create_index_concurrently, forget_backfill
 
     def upgrade():
-        op.add_column("users", sa.Column("domain", sa.Text()))
+        op.add_column("users", sa.Column("domain", sa.Text()), if_not_exists=True)
         backfill("users", set="domain = split_part(email, '@', 2)", where="domain IS NULL")
         create_index_concurrently("users_domain_idx", "users", ["domain"])
+
+    def downgrade():
+        op.drop_index("users_domain_idx", table_name="users", if_exists=True)
+        forget_backfill("users", set="domain = split_part(email, '@', 2)", where="domain IS NULL")
+        op.drop_column("users", "domain", if_exists=True)
 """
 from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import contextmanager
 from typing import Optional, Sequence, Union
 
 from sqlalchemy import event, text
 
 from . import batches, indexes
 from .database import LOCK_SQLSTATES, Connection, Timeouts, set_local_sql
+from .errors import RunnerError
 
 _BACKFILLS = "lintmig_backfills"
 
@@ -45,7 +52,7 @@ def configure(context, connection, *, lock_timeout: float = 3.0, statement_timeo
                 ("idle_in_transaction_session_timeout", idle_in_transaction_timeout))
 
     def set_local_timeouts(conn) -> None:
-        if conn.dialect.name != "postgresql" or conn.get_isolation_level() == "AUTOCOMMIT":
+        if conn.dialect.name != "postgresql" or _autocommit(conn):
             return  # an autocommit block has no transaction to scope them to
         cursor = conn.connection.dbapi_connection.cursor()
         try:
@@ -61,11 +68,23 @@ def configure(context, connection, *, lock_timeout: float = 3.0, statement_timeo
     context.configure(connection=connection, **options)
 
 
+def _autocommit(conn) -> bool:
+    """Whether statements on this SQLAlchemy connection commit one by one (Alembic's
+    autocommit_block() sets that on the driver's connection, not always as an option)."""
+    if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        return True
+    try:
+        return bool(getattr(conn.connection.dbapi_connection, "autocommit", False))
+    except Exception:  # no driver connection to ask
+        return conn.get_isolation_level() == "AUTOCOMMIT"
+
+
 class _AlembicConnection(Connection):
     """The runner's `Connection` over the SQLAlchemy connection Alembic migrates with."""
 
-    def __init__(self, sa_connection):
+    def __init__(self, sa_connection, owned: bool = False):
         self.sa = sa_connection
+        self._owned = owned  # a connection opened for us (the index watcher): closed with us
         self.dialect = "postgres" if sa_connection.dialect.name == "postgresql" else sa_connection.dialect.name
         info = sa_connection.dialect.server_version_info or (0,)
         self.server_version = info[0] * 10000 + (info[1] if len(info) > 1 and info[0] < 10 else 0)
@@ -96,7 +115,8 @@ class _AlembicConnection(Connection):
         self.sa.exec_driver_sql("BEGIN")
 
     def close(self) -> None:
-        pass
+        if self._owned:
+            self.sa.close()
 
     def is_lock_timeout(self, err: BaseException) -> bool:
         original = getattr(err, "orig", err)
@@ -110,44 +130,95 @@ def _op():
     return op
 
 
+def _monitor_factory(sa_connection):
+    """A second autocommit connection from the same engine, to watch an index build."""
+    def open_monitor() -> Connection:
+        raw = sa_connection.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        return _AlembicConnection(raw, owned=True)
+    return open_monitor
+
+
 def create_index_concurrently(index_name: str, table_name: str, columns: Union[str, Sequence[str]],
                               unique: bool = False, postgresql_where: Optional[str] = None,
-                              lock_timeout: float = 3.0) -> None:
-    """Build an index without blocking writes, in an autocommit block with statement_timeout
-    lifted for the build; an INVALID index left by a failed attempt is dropped and rebuilt."""
+                              index_wait: float = 600.0) -> None:
+    """Build an index without blocking writes, in an autocommit block. The build takes no
+    lock_timeout or statement_timeout (it blocks nobody while it waits for older
+    transactions); what it waits for is logged, and after `index_wait` seconds it is
+    cancelled and the revision fails, to be run again. An INVALID index left by a failed
+    attempt is dropped and rebuilt; a valid one means done."""
     op = _op()
     columns_sql = columns if isinstance(columns, str) else ", ".join(columns)
     with op.get_context().autocommit_block():
-        conn = _AlembicConnection(op.get_bind())
+        bind = op.get_bind()
+        conn = _AlembicConnection(bind)
         if conn.dialect == "postgres":
-            indexes.build_concurrently(conn, index_name, table_name, columns_sql, unique, postgresql_where,
-                                       Timeouts(lock=lock_timeout), owner="alembic")
+            try:
+                indexes.build_concurrently(conn, index_name, table_name, columns_sql, unique, postgresql_where,
+                                           Timeouts(index_wait=index_wait), open_monitor=_monitor_factory(bind))
+            except RunnerError as err:
+                raise RuntimeError(str(err)) from None
         else:
             conn.execute(indexes.create_sql(index_name, table_name, columns_sql, unique, postgresql_where,
                                             if_not_exists=True))
 
 
+def _backfill_name(table: str, set: str, where: Optional[str], key: str, name: Optional[str]) -> str:
+    return name or hashlib.sha256(json.dumps([table, set, where, key]).encode()).hexdigest()[:16]
+
+
 def backfill(table: str, set: str, where: Optional[str] = None, batch_size: int = 2000, key: str = "id",
              name: Optional[str] = None, lock_timeout: float = 3.0, statement_timeout: float = 30.0) -> int:
     """Batched UPDATE outside the revision's transaction: each batch commits with its
-    cursor in `lintmig_backfills`, so a rerun after a crash resumes after the last batch."""
+    cursor in `lintmig_backfills`, so a rerun after a crash resumes after the last batch.
+    On PostgreSQL an advisory lock named after the backfill makes a second `alembic
+    upgrade` running at the same time wait for the first and then find it done."""
     op = _op()
-    name = name or hashlib.sha256(json.dumps([table, set, where, key]).encode()).hexdigest()[:16]
+    name = _backfill_name(table, set, where, key, name)
     timeouts = Timeouts(lock=lock_timeout, statement=statement_timeout)
     with op.get_context().autocommit_block():
         conn = _AlembicConnection(op.get_bind())
-        conn.execute(f"CREATE TABLE IF NOT EXISTS {_BACKFILLS} (name TEXT PRIMARY KEY, last_key TEXT, "
-                     "rows_done BIGINT NOT NULL DEFAULT 0, done BOOLEAN NOT NULL DEFAULT FALSE)")
-        conn.execute(f"INSERT INTO {_BACKFILLS} (name) VALUES (?) ON CONFLICT (name) DO NOTHING", (name,))
-        last_key, done = conn.execute(f"SELECT last_key, done FROM {_BACKFILLS} WHERE name = ?", (name,))[0]
-        if done:
-            return 0
+        with _lease(conn, name):
+            conn.execute(f"CREATE TABLE IF NOT EXISTS {_BACKFILLS} (name TEXT PRIMARY KEY, last_key TEXT, "
+                         "rows_done BIGINT NOT NULL DEFAULT 0, done BOOLEAN NOT NULL DEFAULT FALSE)")
+            conn.execute(f"INSERT INTO {_BACKFILLS} (name) VALUES (?) ON CONFLICT (name) DO NOTHING", (name,))
+            last_key, done = conn.execute(f"SELECT last_key, done FROM {_BACKFILLS} WHERE name = ?", (name,))[0]
+            if done:
+                return 0
 
-        def save(last, rows):
-            conn.execute(f"UPDATE {_BACKFILLS} SET last_key = ?, rows_done = rows_done + ? WHERE name = ?",
-                         (json.dumps(last), rows, name))
+            def save(last, rows):
+                conn.execute(f"UPDATE {_BACKFILLS} SET last_key = ?, rows_done = rows_done + ? WHERE name = ?",
+                             (json.dumps(last), rows, name))
 
-        def finish():
-            conn.execute(f"UPDATE {_BACKFILLS} SET done = TRUE WHERE name = ?", (name,))
-        return batches.backfill(conn, timeouts, table, set, where, batch_size, key,
-                                None if last_key is None else json.loads(last_key), save, finish)
+            def finish():
+                conn.execute(f"UPDATE {_BACKFILLS} SET done = TRUE WHERE name = ?", (name,))
+            return batches.backfill(conn, timeouts, table, set, where, batch_size, key,
+                                    None if last_key is None else json.loads(last_key), save, finish)
+
+
+def forget_backfill(table: str, set: str, where: Optional[str] = None, key: str = "id",
+                    name: Optional[str] = None) -> None:
+    """In `downgrade()`: forget that this backfill finished, so that the next upgrade runs
+    it again (call it with the arguments `backfill` got)."""
+    op = _op()
+    name = _backfill_name(table, set, where, key, name)
+    with op.get_context().autocommit_block():
+        conn = _AlembicConnection(op.get_bind())
+        exists = conn.execute(f"SELECT to_regclass('{_BACKFILLS}') IS NOT NULL")[0][0] if conn.dialect == "postgres" \
+            else bool(conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (_BACKFILLS,)))
+        if exists:
+            conn.execute(f"DELETE FROM {_BACKFILLS} WHERE name = ?", (name,))
+
+
+@contextmanager
+def _lease(conn: Connection, name: str):
+    """PostgreSQL: a session advisory lock for this backfill, freed at the end or when the
+    session ends (a killed upgrade frees it at once). SQLite has one writer anyway."""
+    if conn.dialect != "postgres":
+        yield
+        return
+    key = int.from_bytes(hashlib.sha256(f"lintmig backfill {name}".encode()).digest()[:8], "big", signed=True)
+    conn.execute("SELECT pg_advisory_lock(?)", (key,))
+    try:
+        yield
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(?)", (key,))
