@@ -104,9 +104,11 @@ def status(args) -> int:
             work += f" by {e['owner']} (lease {left:.0f}s left)"
         elif work == "failed":
             work += f" {e['failures']} time(s): {e['error']}"
-            if e.get("retry_after"):
+            if e.get("retry_after") and e["retry_after"] > time.time():
                 when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(e["retry_after"]))
-                work += f" (retried automatically after {when}; now with `lintmig run --retry-failed`)"
+                work += f" (retried automatically after {when}, or now with `lintmig run --retry-failed`)"
+            else:
+                work += " (`lintmig run --retry-failed` puts it back in line)"
         progress = f"step {e['step']}, {e['rows_done']} rows" if e["work"] not in (None, "done") else ""
         applied = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(e["applied_at"])) if e["applied_at"] else ""
         changed = "  CHANGED SINCE APPLIED" if e["changed"] else ""

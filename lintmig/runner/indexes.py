@@ -61,14 +61,14 @@ def build_concurrently(conn: Connection, name: str, table: str, columns: str, un
         if state and state[1]:
             return
         if state:
-            _clear_invalid(conn, name, state[0], is_stale)
+            _clear_invalid(conn, name, state[0], is_stale, timeouts.index_wait, open_monitor)
             state = _index_state(conn, name)
             if state and state[1]:
                 return  # another build finished it meanwhile
         conn.execute("SET statement_timeout = 0")
         conn.execute("SET lock_timeout = 0")
-        _watched_build(conn, name, create_sql(name, table, columns, unique, where, concurrently=True),
-                       timeouts.index_wait, open_monitor)
+        _watched(conn, name, create_sql(name, table, columns, unique, where, concurrently=True),
+                 timeouts.index_wait, open_monitor)
     finally:
         conn.execute(f"SET statement_timeout = '{previous[0]}'")
         conn.execute(f"SET lock_timeout = '{previous[1]}'")
@@ -76,8 +76,10 @@ def build_concurrently(conn: Connection, name: str, table: str, columns: str, un
             conn.execute("RESET client_connection_check_interval")
 
 
-def _watched_build(conn: Connection, name: str, statement: str, max_wait: float,
-                   open_monitor: Optional[Callable[[], Connection]]) -> None:
+def _watched(conn: Connection, name: str, statement: str, max_wait: float,
+             open_monitor: Optional[Callable[[], Connection]]) -> None:
+    """Run a CONCURRENTLY statement that may wait for older transactions: say what it waits
+    for, and cancel it after `max_wait`."""
     pid = conn.execute("SELECT pg_backend_pid()")[0][0]
     done = threading.Event()
     waited_on: list[str] = []
@@ -90,13 +92,14 @@ def _watched_build(conn: Connection, name: str, statement: str, max_wait: float,
     try:
         conn.execute(statement)
     except Exception as err:
+        what = " ".join(statement.split()[:3])
         if cancelled.is_set():
-            _drop_leftover(conn, name)
+            if what.startswith("CREATE"):
+                _drop_leftover(conn, name)
             blockers = f": it waited for {waited_on[-1]}" if waited_on else ""
-            raise RunnerError(f"CREATE INDEX CONCURRENTLY {name} waited longer than {max_wait:.0f}s for older "
-                              f"transactions and was cancelled{blockers}; the work is retried later "
-                              "(or now with `lintmig run --retry-failed`)") from None
-        raise RunnerError(f"CREATE INDEX CONCURRENTLY {name} failed: {str(err).strip()}") from None
+            raise RunnerError(f"{what} {name} waited longer than {max_wait:.0f}s for older "
+                              f"transactions and was cancelled{blockers}") from None
+        raise RunnerError(f"{what} {name} failed: {str(err).strip()}") from None
     finally:
         done.set()
         if watcher is not None:
@@ -147,7 +150,8 @@ def _drop_leftover(conn: Connection, name: str) -> None:
                     str(err).strip().splitlines()[0])
 
 
-def _clear_invalid(conn: Connection, name: str, oid: int, is_stale: Callable[[str], bool]) -> None:
+def _clear_invalid(conn: Connection, name: str, oid: int, is_stale: Callable[[str], bool], max_wait: float,
+                   open_monitor: Optional[Callable[[], Connection]]) -> None:
     """Make room for a new build: wait out a live one (or end it when it belongs to a
     lintmig claim that is no longer current), then drop the invalid index."""
     while True:
@@ -164,4 +168,4 @@ def _clear_invalid(conn: Connection, name: str, oid: int, is_stale: Callable[[st
             return
     conn.execute("SET statement_timeout = 0")
     conn.execute("SET lock_timeout = 0")  # like the build, the drop waits for older transactions, blocking nobody
-    conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+    _watched(conn, name, f"DROP INDEX CONCURRENTLY IF EXISTS {name}", max_wait, open_monitor)

@@ -227,9 +227,9 @@ class Runner:
                 if not rows:
                     return self.report
                 row = rows[0]  # later work may rely on earlier work: strictly in order
-                if row.version in failed_now or (row.state == "failed" and row.failures >= self.max_failures):
-                    message = (f"{row.name} ({row.version}): data work failed {row.failures} time(s): {row.error}; "
-                               "run `lintmig run --retry-failed` once the cause is fixed")
+                if row.state == "failed" and row.failures >= self.max_failures:
+                    message = (f"{row.name} ({row.version}): data work failed {row.failures} time(s), no more "
+                               f"automatic retries: {row.error}; run `lintmig run --retry-failed` once the cause is fixed")
                     self.report.failed.append(message)
                     raise RunnerError(message)
                 migration = by_version.get(row.version)
@@ -242,7 +242,7 @@ class Runner:
                     if not self._do_work(conn, migration, token):
                         failed_now.add(row.version)
                     continue
-                if row.state == "failed" and not wait:
+                if row.state == "failed" and not wait and row.version not in failed_now:
                     return self.report
                 if row.state == "failed":
                     due = time.strftime("%H:%M:%S", time.localtime(row.retry_after or time.time()))
