@@ -5,8 +5,18 @@ gitpython) and SQLite needs only the standard library:
 
     from lintmig.runner import Runner
     Runner("sqlite:///app.db", "migrations/").run(background=True)
+
+The names below load on first use: `lintmig check` reads the runner's command-line
+definitions without paying for the runner itself.
 """
 from .errors import RunnerError
-from .runner import Report, Runner, status
 
 __all__ = ["Runner", "RunnerError", "Report", "status"]
+
+
+def __getattr__(name: str):
+    if name in ("Runner", "Report", "status"):
+        from . import runner
+
+        return getattr(runner, name)
+    raise AttributeError(f"module 'lintmig.runner' has no attribute {name!r}")
