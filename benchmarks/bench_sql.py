@@ -6,7 +6,8 @@ and peak memory for:
   - one small file (the whole process),
   - 2,000 files cold (--no-cache) and warm (cache filled),
   - the 20 MB file,
-and the same for `squawk` (PyPI `squawk-cli`) on the same files.
+and the same for `squawk` (PyPI `squawk-cli`, installed into benchmarks/.peers when it is
+not on PATH) on the same files.
 
     python benchmarks/bench_sql.py [--runs 3] [--files 2000] [--big-mb 20]
 """
@@ -23,6 +24,9 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import peers  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "corpus"
@@ -75,7 +79,7 @@ def generate(files: int, big_mb: int) -> tuple[list[Path], Path]:
 def timed(cmd: list[str], cwd: Path, limit: float) -> tuple[float, float, bool]:
     """(wall seconds, peak RSS MiB, stopped at the limit) of one run."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=peers.environment())
     timer = threading.Timer(limit, proc.kill)
     timer.start()
     _, status, usage = os.wait4(proc.pid, 0)
@@ -98,7 +102,8 @@ def main() -> None:
     args = ap.parse_args()
     files, big = generate(args.files, args.big_mb)
     lintmig = [sys.executable, "-m", "lintmig", "check", "--dialect", "postgres"]
-    squawk = shutil.which("squawk")
+    squawk = peers.ensure("squawk")  # installed from the package index when missing
+    subprocess.run(lintmig + ["--no-cache", str(files[0])], env=peers.environment(), capture_output=True)  # bytecode
     work = Path(tempfile.mkdtemp(prefix="lintmig-bench-"))
     small = files[0]
     rows = []
@@ -115,17 +120,18 @@ def main() -> None:
 
     rel = [str(p.relative_to(CORPUS)) for p in files]
     single = median_run(lintmig + ["--no-cache", str(small)], CORPUS, max(args.runs, 5))
-    row("1 small file", single, median_run([squawk, str(small)], CORPUS, max(args.runs, 5)) if squawk else None)
+    row("1 small file", single, median_run([*squawk, str(small)], CORPUS, max(args.runs, 5)) if squawk else None)
     cold = median_run(lintmig + ["--no-cache", "files"], CORPUS, args.runs)
-    squawk_files = median_run([squawk, *rel], CORPUS, args.runs) if squawk else None
+    squawk_files = median_run([*squawk, *rel], CORPUS, args.runs) if squawk else None
     row(f"{len(files)} files, cold", cold, squawk_files)
     cache = ["--format", "json"]
-    env_cwd = work  # the cache lives in the working directory
-    subprocess.run(lintmig + cache + [str(CORPUS / "files")], cwd=env_cwd, stdout=subprocess.DEVNULL)
+    env_cwd = work
+    subprocess.run(lintmig + cache + [str(CORPUS / "files")], cwd=env_cwd, stdout=subprocess.DEVNULL,
+                   env=peers.environment())  # fills the cache
     warm = median_run(lintmig + cache + [str(CORPUS / "files")], env_cwd, args.runs)
     row(f"{len(files)} files, warm", warm, squawk_files)
     big_ours = median_run(lintmig + ["--no-cache", "big.sql"], CORPUS, 1)
-    big_theirs = median_run([squawk, "big.sql"], CORPUS, 1, limit=args.squawk_limit) if squawk else None
+    big_theirs = median_run([*squawk, "big.sql"], CORPUS, 1, limit=args.squawk_limit) if squawk else None
     row(f"{args.big_mb} MB file", big_ours, big_theirs)
     shutil.rmtree(work, ignore_errors=True)
 

@@ -36,6 +36,9 @@ class ChangeFacts:
         # Tables the change creates, filled or not (CREATE TABLE ... AS included): nobody else
         # uses them yet, so their locks block no one.
         self._created_at: dict[str, list[list[int]]] = {}
+        # Tables with a span still open: closing spans at a migration's end touches only these.
+        self._open_new: set[str] = set()
+        self._open_created: set[str] = set()
         self.keys: dict[str, set[tuple[str, ...]]] = {}
         self._keys_cache: dict[Optional[str], list[tuple[str, ...]]] = {}
         self.created: set[str] = set()  # tables whose definition (and so whose keys) the change shows
@@ -63,9 +66,9 @@ class ChangeFacts:
             for op in mig.operations:
                 pos += 1
                 self._learn(op, pos, mig)
-        for table in list(self._new_spans):
+        for table in list(self._open_new):
             self._end_new(table, pos)
-        for table in list(self._created_at):
+        for table in list(self._open_created):
             self._end_created(table, pos)
         start = pos + 1
         for mig in self.migrations:
@@ -80,9 +83,9 @@ class ChangeFacts:
                 if op.txn is not None:
                     self._txn_groups.setdefault(self.txn_key(mig, op), []).append(op)
             if self.separate:
-                for table in list(self._new_spans):
+                for table in list(self._open_new):
                     self._end_new(table, pos)
-                for table in list(self._created_at):
+                for table in list(self._open_created):
                     self._end_created(table, pos)
         for spans in (*self._new_spans.values(), *self._created_at.values()):
             for span in spans:
@@ -103,9 +106,11 @@ class ChangeFacts:
                 self._end_new(table, pos)
                 if not boot_time:
                     self._created_at.setdefault(table, []).append([pos, -1])
+                    self._open_created.add(table)
                 if not args.get("as_select"):
                     span = [pos, -1]
                     self._new_spans.setdefault(table, []).append(span)
+                    self._open_new.add(table)
                     if boot_time:
                         self._new_only_in[id(span)] = (mig.path, op.anchor)
             self.created.add(table)
@@ -123,6 +128,8 @@ class ChangeFacts:
                 if span[1] < 0:
                     span[1] = pos
                     self._new_spans.setdefault(new, []).append([pos, -1])
+                    self._open_new.add(new)
+            self._open_new.discard(table)
             if table in self.keys:
                 self.keys[new] = set(self.keys[table])
         elif op.kind == "create_index" and args.get("unique") and table:
@@ -145,14 +152,18 @@ class ChangeFacts:
             self.keys.setdefault(table, set()).add(key)
 
     def _end_new(self, table: str, pos: int) -> None:
-        for span in self._new_spans.get(table, []):
-            if span[1] < 0:
-                span[1] = pos
+        if table in self._open_new:
+            self._open_new.discard(table)
+            for span in self._new_spans.get(table, []):
+                if span[1] < 0:
+                    span[1] = pos
 
     def _end_created(self, table: str, pos: int) -> None:
-        for span in self._created_at.get(table, []):
-            if span[1] < 0:
-                span[1] = pos
+        if table in self._open_created:
+            self._open_created.discard(table)
+            for span in self._created_at.get(table, []):
+                if span[1] < 0:
+                    span[1] = pos
 
     def created_in_change(self, table: Optional[str], op: Operation) -> bool:
         """Created earlier in the change, even if filled since (`CREATE TABLE ... AS`): a

@@ -6,6 +6,7 @@ state of None after a known one means the thing was dropped.
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from typing import NamedTuple, Optional
 
 from .model import Operation
@@ -32,9 +33,13 @@ class Schema:
     """Tables' columns and named constraints over positions, and which table an index is on."""
 
     def __init__(self) -> None:
-        self._columns: dict[tuple[str, str], list[tuple[int, Optional[Column]]]] = {}
-        self._constraints: dict[tuple[str, str], list[tuple[int, Optional[Constraint]]]] = {}
+        # table -> name -> timeline: a table's columns and constraints are found without
+        # looking at any other table's (a long history holds thousands).
+        self._columns: dict[str, dict[str, list[tuple[int, Optional[Column]]]]] = {}
+        self._constraints: dict[str, dict[str, list[tuple[int, Optional[Constraint]]]]] = {}
         self.index_tables: dict[str, str] = {}
+        # table -> column -> names of the CHECK (col IS NOT NULL) constraints ever added on it
+        self._guards: dict[str, dict[str, set[str]]] = {}
         # Table name -> [(position, True when a table holds the name, False once dropped or renamed away)]
         self._tables: dict[str, list[tuple[int, bool]]] = {}
 
@@ -46,18 +51,18 @@ class Schema:
 
     def column(self, table: Optional[str], column: Optional[str], pos: int) -> Optional[Column]:
         """The column as the operations before position `pos` leave it (None: unknown or dropped)."""
-        return _at(self._columns.get((table or "", column or "")), pos)
+        return _at(self._columns.get(table or "", {}).get(column or ""), pos)
 
     def constraints(self, table: Optional[str], pos: int) -> dict[str, Constraint]:
         found = {}
-        for (t, name), timeline in self._constraints.items():
-            state = _at(timeline, pos) if t == (table or "") else None
+        for name, timeline in self._constraints.get(table or "", {}).items():
+            state = _at(timeline, pos)
             if state is not None:
                 found[name] = state
         return found
 
     def constraint(self, table: Optional[str], name: Optional[str], pos: int) -> Optional[Constraint]:
-        return _at(self._constraints.get((table or "", name or "")), pos)
+        return _at(self._constraints.get(table or "", {}).get(name or ""), pos)
 
     def not_null_enforced(self, table: Optional[str], column: Optional[str], pos: int) -> Optional[str]:
         """What already refuses NULL in the column before `pos` (validated or not: a NOT VALID
@@ -65,13 +70,19 @@ class Schema:
         state = self.column(table, column, pos)
         if state is not None and state.not_null:
             return "NOT NULL"
-        for name, c in self.constraints(table, pos).items():
-            if c.not_null_column == column:
-                return f"CHECK {name}"
+        for name, c in self._guarding(table, column, pos):
+            return f"CHECK {name}"
         return None
 
     def validated_not_null_check(self, table: Optional[str], column: Optional[str], pos: int) -> bool:
-        return any(c.not_null_column == column and c.validated for c in self.constraints(table, pos).values())
+        return any(c.validated for _, c in self._guarding(table, column, pos))
+
+    def _guarding(self, table: Optional[str], column: Optional[str], pos: int):
+        """(name, constraint) of the CHECK (column IS NOT NULL) constraints in force at `pos`."""
+        for name in sorted(self._guards.get(table or "", {}).get(column or "", ())):
+            c = self.constraint(table, name, pos)
+            if c is not None and c.not_null_column == column:
+                yield name, c
 
     # Learning, one operation at a time in migration order.
 
@@ -106,10 +117,13 @@ class Schema:
         if old and new:
             self._set(table, new, pos, self.column(table, old, pos + 1) or _UNKNOWN_COLUMN)
             self._set(table, old, pos, None)
-            for (t, name), timeline in list(self._constraints.items()):
+            guards = self._guards.get(table, {})
+            for name in guards.get(old, set()):
+                timeline = self._constraints[table][name]
                 state = _at(timeline, pos + 1)
-                if t == table and state is not None and state.not_null_column == old:
+                if state is not None and state.not_null_column == old:
                     timeline.append((pos, state._replace(not_null_column=new)))
+                    guards.setdefault(new, set()).add(name)
 
     def _learn_rename_table(self, table, args, pos):
         new = args.get("new_name")
@@ -118,10 +132,12 @@ class Schema:
         self._tables.setdefault(table, []).append((pos, False))
         self._tables.setdefault(new, []).append((pos, True))
         for store in (self._columns, self._constraints):
-            for (t, name) in [key for key in store if key[0] == table]:
-                state = _at(store[(t, name)], pos + 1)
-                store.setdefault((new, name), []).append((pos, state))
-                store[(t, name)].append((pos, None))
+            for name, timeline in list(store.get(table, {}).items()):
+                state = _at(timeline, pos + 1)
+                store.setdefault(new, {}).setdefault(name, []).append((pos, state))
+                timeline.append((pos, None))
+        for column, names in self._guards.get(table, {}).items():
+            self._guards.setdefault(new, {}).setdefault(column, set()).update(names)
         for index, on in list(self.index_tables.items()):
             if on == table:
                 self.index_tables[index] = new
@@ -129,8 +145,8 @@ class Schema:
     def _learn_drop_table(self, table, args, pos):
         self._tables.setdefault(table, []).append((pos, False))
         for store in (self._columns, self._constraints):
-            for key in [key for key in store if key[0] == table]:
-                store[key].append((pos, None))
+            for timeline in store.get(table, {}).values():
+                timeline.append((pos, None))
 
     def _learn_alter_column_type(self, table, args, pos):
         self._change(table, args.get("column"), pos, type=tuple(args["new_type"]) if args.get("new_type") else None)
@@ -150,24 +166,27 @@ class Schema:
     def _learn_add_constraint(self, table, args, pos):
         name = args.get("name")
         if name:
-            self._constraints.setdefault((table, name), []).append(
+            self._constraints.setdefault(table, {}).setdefault(name, []).append(
                 (pos, Constraint(args.get("type"), not args.get("not_valid"), args.get("not_null_column"), pos)))
+            if args.get("not_null_column"):
+                self._guards.setdefault(table, {}).setdefault(args["not_null_column"], set()).add(name)
 
     def _learn_validate_constraint(self, table, args, pos):
         state = self.constraint(table, args.get("name"), pos + 1)
         if state is not None:
-            self._constraints[(table, args["name"])].append((pos, state._replace(validated=True)))
+            self._constraints[table][args["name"]].append((pos, state._replace(validated=True)))
 
     def _learn_drop_constraint(self, table, args, pos):
-        if (table, args.get("name")) in self._constraints:
-            self._constraints[(table, args["name"])].append((pos, None))
+        timeline = self._constraints.get(table, {}).get(args.get("name") or "")
+        if timeline is not None:
+            timeline.append((pos, None))
 
     def _learn_create_index(self, table, args, pos):
         if args.get("name"):
             self.index_tables[args["name"]] = table
 
     def _set(self, table: str, column: str, pos: int, state: Optional[Column]) -> None:
-        self._columns.setdefault((table, column), []).append((pos, state))
+        self._columns.setdefault(table, {}).setdefault(column, []).append((pos, state))
 
     def _change(self, table: str, column: Optional[str], pos: int, **changes) -> None:
         if column:
@@ -176,8 +195,12 @@ class Schema:
 
 
 def _at(timeline, pos: int):
-    found = None
-    for at, state in timeline or ():
-        if at < pos:
-            found = state
-    return found
+    """The last state recorded before `pos` (timelines are appended in position order)."""
+    if not timeline:
+        return None
+    index = bisect_left(timeline, pos, key=_position)
+    return timeline[index - 1][1] if index else None
+
+
+def _position(entry) -> int:
+    return entry[0]
