@@ -158,16 +158,28 @@ def measure(url: str, statement: str) -> tuple[str, str, str]:
 def rules_for(statement: str) -> str:
     """The rules lintmig gives the statement in a migration after one that made the tables
     (so the old column types are known and the tables are not new)."""
+    return _rules({"0001_setup.sql": SETUP, "0002_form.sql": _statements(statement)}, "0002_form.sql")
+
+
+def _statements(text: str) -> str:
+    return text.replace("; ", ";\n") + ";\n"
+
+
+def _rules(files: dict[str, str], target: str, dialect: str = "postgres") -> str:
+    """The codes lintmig reports on `target` in a folder of these files (LM402, which
+    applies to every form, and strict mode's LM118 left out)."""
     from lintmig.config import Config
     from lintmig.engine import lint_paths
 
     with tempfile.TemporaryDirectory() as folder:
-        for name, text in (("0001_setup.sql", SETUP), ("0002_form.sql", statement.replace("; ", ";\n") + ";\n")):
+        for name, text in files.items():
+            os.makedirs(os.path.dirname(os.path.join(folder, name)), exist_ok=True)
             with open(os.path.join(folder, name), "w") as fh:
                 fh.write(text)
-        config = Config(dialect="postgres", ignore=["LM402", "LM118"], cache=False).validate()
-        found = lint_paths([folder], config).findings
-    return ", ".join(sorted({f.code for f in found if f.path.endswith("0002_form.sql")})) or "none"
+        config = Config(dialect=dialect, ignore=["LM402", "LM118"], cache=False).validate()
+        found = lint_paths([os.path.join(folder, target)], config).findings if target.endswith(".py") \
+            else [f for f in lint_paths([folder], config).findings if f.path.endswith(target)]
+    return ", ".join(sorted({f.code for f in found})) or "none"
 
 
 # MySQL 8.0 (InnoDB) from the reference manual's "Online DDL Operations" tables, in our words:
@@ -210,18 +222,9 @@ SQLITE = [
 
 
 def static_rules(dialect: str, statement: str) -> str:
-    from lintmig.config import Config
-    from lintmig.engine import lint_paths
-
     setup = ("CREATE TABLE parent (id bigint PRIMARY KEY);\nCREATE TABLE t (id bigint PRIMARY KEY, a int, b varchar(20), "
              "c text, p bigint);\nCREATE INDEX t_a_ix ON t (a);\n")
-    with tempfile.TemporaryDirectory() as folder:
-        for name, text in (("0001_setup.sql", setup), ("0002_form.sql", statement.replace("; ", ";\n") + ";\n")):
-            with open(os.path.join(folder, name), "w") as fh:
-                fh.write(text)
-        config = Config(dialect=dialect, ignore=["LM402", "LM118"], cache=False).validate()
-        found = lint_paths([folder], config).findings
-    return ", ".join(sorted({f.code for f in found if f.path.endswith("0002_form.sql")})) or "none"
+    return _rules({"0001_setup.sql": setup, "0002_form.sql": _statements(statement)}, "0002_form.sql", dialect)
 
 
 def print_static() -> None:
@@ -309,30 +312,18 @@ DJANGO = [
 
 
 def host_rules(host: str, snippet: str) -> str:
-    from lintmig.config import Config
-    from lintmig.engine import lint_paths
-
-    with tempfile.TemporaryDirectory() as folder:
-        if host == "alembic":
-            path = os.path.join(folder, "a1_form.py")
-            text = ('from alembic import op\nimport sqlalchemy as sa\n\nrevision = "a1"\ndown_revision = None\n\n\n'
-                    f"def upgrade():\n    {snippet}\n")
-        else:
-            os.makedirs(os.path.join(folder, "shop", "migrations"))
-            head = "from django.db import migrations, models\nimport uuid\n\n\nclass Migration(migrations.Migration):\n"
-            with open(os.path.join(folder, "shop", "migrations", "0001_initial.py"), "w") as fh:
-                fh.write(head + "    initial = True\n    operations = [\n"
-                         "        migrations.CreateModel('Customer', fields=[('id', models.BigAutoField(primary_key=True))]),\n"
-                         "        migrations.CreateModel('Order', fields=[('id', models.BigAutoField(primary_key=True)), "
-                         "('total', models.IntegerField()), ('note', models.CharField(max_length=20, null=True))])]\n")
-            path = os.path.join(folder, "shop", "migrations", "0002_form.py")
-            atomic = "    atomic = False\n" if "Concurrently" in snippet else ""
-            text = head + atomic + f"    dependencies = [('shop', '0001_initial')]\n    operations = [\n        {snippet},\n    ]\n"
-        with open(path, "w") as fh:
-            fh.write(text)
-        config = Config(dialect="postgres", ignore=["LM402", "LM118"], cache=False).validate()
-        found = lint_paths([path], config).findings
-    return ", ".join(sorted({f.code for f in found})) or "none"
+    if host == "alembic":
+        return _rules({"a1_form.py": 'from alembic import op\nimport sqlalchemy as sa\n\nrevision = "a1"\n'
+                                     f'down_revision = None\n\n\ndef upgrade():\n    {snippet}\n'}, "a1_form.py")
+    head = "from django.db import migrations, models\nimport uuid\n\n\nclass Migration(migrations.Migration):\n"
+    initial = (head + "    initial = True\n    operations = [\n"
+               "        migrations.CreateModel('Customer', fields=[('id', models.BigAutoField(primary_key=True))]),\n"
+               "        migrations.CreateModel('Order', fields=[('id', models.BigAutoField(primary_key=True)), "
+               "('total', models.IntegerField()), ('note', models.CharField(max_length=20, null=True))])]\n")
+    atomic = "    atomic = False\n" if "Concurrently" in snippet else ""
+    form = head + atomic + f"    dependencies = [('shop', '0001_initial')]\n    operations = [\n        {snippet},\n    ]\n"
+    return _rules({"shop/migrations/0001_initial.py": initial, "shop/migrations/0002_form.py": form},
+                  "shop/migrations/0002_form.py")
 
 
 def print_hosts() -> None:
