@@ -1,13 +1,10 @@
 """`lintmig run` and `lintmig status`: the runner from the command line."""
 from __future__ import annotations
 
-import json
-import logging
-import signal
 import sys
-import time
 
-from .errors import RunnerError
+# Only the argument definitions are read when `lintmig check` starts; everything else
+# (logging, signal handling, the runner) loads when `run` or `status` is the command.
 
 
 def add_commands(sub) -> None:
@@ -42,6 +39,10 @@ def add_commands(sub) -> None:
 
 
 def run(args) -> int:
+    import logging
+    import signal
+
+    from .errors import RunnerError
     from .runner import Runner
 
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
@@ -85,6 +86,10 @@ def _interrupt(signum, frame):
 
 
 def status(args) -> int:
+    import json
+    import time
+
+    from .errors import RunnerError
     from .runner import status as read_status
 
     try:
