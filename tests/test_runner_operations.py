@@ -258,3 +258,27 @@ def test_lock_retries_start_short(db_url, tmp_path):
     waits = [schema_lock_timeout(Timeouts(lock=3.0), attempt) for attempt in range(6)]
     assert waits[0] < 0.5 and waits == sorted(waits) and max(waits) == 3.0
     assert RunnerError  # the runner's error type is what callers catch
+
+
+def test_work_left_pending_by_an_earlier_lintmig_version_is_finished(db_url, tmp_path):
+    """Its bookkeeping table lacks the lease token and retry columns: they are added in place."""
+    seed_items(db_url, 10)
+    folder = write_migrations(tmp_path / "migrations", {"0001_work.py": """\
+        def schema(m):
+            pass
+
+        def data(m):
+            m.execute("INSERT INTO events (name) VALUES ('done')")
+        """})
+    Runner(db_url, str(folder)).run(work=False)
+    checksum = sql(db_url, "SELECT checksum FROM lintmig_migrations")[0][0]
+    sql(db_url, "DROP TABLE lintmig_migrations")
+    sql(db_url, "CREATE TABLE lintmig_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, "
+                "checksum TEXT NOT NULL, applied_at DOUBLE PRECISION NOT NULL, state TEXT NOT NULL, owner TEXT, "
+                "lease_until DOUBLE PRECISION, failures INTEGER NOT NULL DEFAULT 0, step INTEGER NOT NULL DEFAULT 0, "
+                "cursor TEXT, rows_done BIGINT NOT NULL DEFAULT 0, error TEXT, finished_at DOUBLE PRECISION)")
+    sql(db_url, "INSERT INTO lintmig_migrations (version, name, checksum, applied_at, state) "
+                "VALUES (1, 'work', ?, 0, 'pending')", (checksum,))
+    done = cli("run", "--db", db_url, str(folder))
+    assert done.returncode == 0, done.stderr
+    assert ledger(db_url) == [(1, "done", 1, 0)] and sql(db_url, "SELECT name FROM events") == [("done",)]

@@ -113,11 +113,13 @@ def table_exists(conn: Connection) -> bool:
 def create(conn: Connection) -> None:
     """The table, with the columns later versions added."""
     conn.execute(CREATE)
-    if conn.dialect == "sqlite":
-        present = {r[1] for r in conn.execute(f"PRAGMA table_info({TABLE})")}
-    else:
-        present = {r[0] for r in conn.execute("SELECT column_name FROM information_schema.columns "
-                                              "WHERE table_name = ? AND table_schema = current_schema()", (TABLE,))}
+    add_missing_columns(conn)
+
+
+def add_missing_columns(conn: Connection) -> None:
+    """A table an earlier lintmig created lacks the columns added since: add them in place
+    (a worker may meet such a table with work pending and nothing to apply)."""
+    present = _present_columns(conn)
     for column, definition in _ADDED.items():
         if column not in present:
             conn.execute(f"ALTER TABLE {TABLE} ADD COLUMN {column} {definition}")

@@ -221,6 +221,7 @@ class Runner:
         failed_now: set[int] = set()
         conn = self.db.connect(f"work {self.owner}")
         try:
+            self._upgrade_bookkeeping(conn)
             while not self.stopping.is_set():
                 rows = [r for r in database_error(lambda: ledger.rows(conn), "reading the bookkeeping table").values()
                         if r.state != "done"]
@@ -256,6 +257,14 @@ class Runner:
             return self.report
         finally:
             conn.close()
+
+    def _upgrade_bookkeeping(self, conn: Connection) -> None:
+        try:
+            if ledger.table_exists(conn):
+                ledger.add_missing_columns(conn)
+        except Exception as err:
+            if not conn.is_lock_timeout(err):  # busy: another runner is adding them
+                raise database_error_of(err, "adding columns to the bookkeeping table") from None
 
     def _claim(self, conn: Connection, row: ledger.Row) -> Optional[int]:
         """The fencing token of a won claim, or None (a busy SQLite writer counts as lost)."""
