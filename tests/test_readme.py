@@ -35,7 +35,8 @@ def upstream(tmp_path_factory):
 
 def _as_local(snippet: str, upstream) -> str:
     clone, commit = upstream
-    return snippet.replace(URL, f"file://{clone}").replace("<commit>", commit)
+    # file://localhost/...: the host part keeps older pips' requirement parser happy; git takes it too.
+    return snippet.replace(URL, f"file://localhost{clone}").replace("<commit>", commit)
 
 
 def test_the_pip_from_git_snippet_installs_a_working_lintmig(upstream, tmp_path):
