@@ -4,7 +4,6 @@ files and clear messages instead of tracebacks. SQLite and a throwaway PostgreSQ
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import threading
 import time
@@ -13,7 +12,7 @@ import pytest
 from conftest import seed_items, sql, write_migrations
 from pgserver import wait_for
 from test_runner import cli, index_is_valid, ledger
-from test_runner_failures import kill, start
+from test_runner_failures import start
 
 from lintmig.runner import Runner, RunnerError
 from lintmig.runner import indexes, ledger as bookkeeping
