@@ -47,3 +47,13 @@ def test_every_rule_code_on_the_page_exists():
 
     codes = set(re.findall(r"\bLM\d{3}\b", (ROOT / "docs" / "engine-facts.md").read_text()))
     assert codes and codes <= set(catalog.load())
+
+
+def test_rule_pages_match_the_catalog():
+    """docs/rules/ is generated from rules/*.yaml: regenerate with scripts/rule_docs.py."""
+    spec = importlib.util.spec_from_file_location("rule_docs", ROOT / "scripts" / "rule_docs.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    wanted = module.pages()
+    present = {p.name: p.read_text() for p in (ROOT / "docs" / "rules").glob("*.md")}
+    assert present == wanted, "docs/rules/ is stale: run python scripts/rule_docs.py"
