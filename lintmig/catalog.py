@@ -182,6 +182,17 @@ def compile_catalog() -> "Path":
     return target
 
 
+def examples_of(rule: Rule, verdict: str):
+    """(host, label, text) of a rule's `bad` or `good` examples, as `explain` and the rule
+    pages show them: the label names the host, the dialect and any options."""
+    for item in rule.examples.get(verdict) or []:
+        host = next(h for h in HOSTS if h in item)
+        label = f"{host}, {item.get('dialect', 'postgres')}"
+        if item.get("options"):
+            label += ", " + ", ".join(f"{k}={v}" for k, v in item["options"].items())
+        yield host, label, item[host].rstrip()
+
+
 def resolve(names: str | list[str]) -> list[str]:
     """Rule codes for a comma-separated list (or list) of codes, names and classes (`compat`
     stands for every compat rule); unknown -> ValueError."""

@@ -196,16 +196,12 @@ def _explain(args) -> int:
     out = [f"{r.code} {r.name} ({r.klass}, {r.severity}; {', '.join(r.dialects)})", "", r.summary, "",
            "Why:", wrap(r.why), "", "Use instead:", wrap(r.use_instead)]
     for verdict, title in (("bad", "Flagged"), ("good", "Not flagged")):
-        items = r.examples.get(verdict) or []
-        if items:
+        examples = list(catalog.examples_of(r, verdict))
+        if examples:
             out += ["", f"{title}:"]
-        for item in items:
-            host = next(h for h in catalog.HOSTS if h in item)
-            label = f"{host}, {item.get('dialect', 'postgres')}"
-            if item.get("options"):
-                label += ", " + ", ".join(f"{k}={v}" for k, v in item["options"].items())
+        for _host, label, text in examples:
             out.append(f"  [{label}]")
-            out += ["    " + line for line in item[host].rstrip().splitlines()]
+            out += ["    " + line for line in text.splitlines()]
     print("\n".join(out))
     return EXIT_OK
 

@@ -29,13 +29,11 @@ def pages() -> dict[str, str]:
                 f"dialects: {', '.join(r.dialects)}.", "", r.summary + ".", "", "## Why", "", r.why, "",
                 "## Use instead", "", r.use_instead]
         for verdict, title in (("bad", "Flagged"), ("good", "Not flagged")):
-            items = r.examples.get(verdict) or []
-            if items:
+            examples = list(catalog.examples_of(r, verdict))
+            if examples:
                 text += ["", f"## {title}"]
-            for item in items:
-                host = next(h for h in catalog.HOSTS if h in item)
-                label = f"{host}, {item.get('dialect', 'postgres')}"
-                text += ["", f"{label}:", "", f"```{FENCE[host]}", item[host].rstrip(), "```"]
+            for host, label, example in examples:
+                text += ["", f"{label}:", "", f"```{FENCE[host]}", example, "```"]
         out[page] = "\n".join(text) + "\n"
     out["README.md"] = "\n".join(index) + "\n"
     return out
