@@ -249,14 +249,13 @@ def test_sigterm_hands_the_claimed_work_back(db_url, tmp_path):
     assert sql(db_url, "SELECT count(*), count(DISTINCT name) FROM events") == [(100, 100)]
 
 
-def test_lock_retries_start_short(db_url, tmp_path):
+def test_lock_retries_start_short():
     """Each try waits a fraction of a second at first: readers queued behind the waiting
     ALTER see short stalls, not the whole --lock-timeout each time."""
     from lintmig.runner.database import Timeouts, schema_lock_timeout
 
     waits = [schema_lock_timeout(Timeouts(lock=3.0), attempt) for attempt in range(6)]
     assert waits[0] < 0.5 and waits == sorted(waits) and max(waits) == 3.0
-    assert RunnerError  # the runner's error type is what callers catch
 
 
 def test_work_left_pending_by_an_earlier_lintmig_version_is_finished(db_url, tmp_path):
