@@ -379,3 +379,25 @@ def test_status_never_creates_a_database(tmp_path, capsys):
     assert main(["status", "--db", f"sqlite:///{target}"]) == 2
     assert "no such database file" in capsys.readouterr().err
     assert not target.exists()
+
+
+def test_a_foreign_key_target_naming_a_path_reads_nothing_outside(tmp_path):
+    """`to=` is an app label and a model: a string shaped like a path is not followed."""
+    from conftest import make_config
+    from lintmig.engine import lint_paths
+
+    outside = tmp_path / "outside" / "migrations"
+    outside.mkdir(parents=True)
+    (outside / "0001_initial.py").write_text(
+        "from django.db import migrations, models\n\nclass Migration(migrations.Migration):\n"
+        "    operations = [migrations.CreateModel('Secret', fields=[('id', models.BigAutoField(primary_key=True))])]\n")
+    app = tmp_path / "repo" / "shop" / "migrations"
+    app.mkdir(parents=True)
+    head = "from django.db import migrations, models\n\nclass Migration(migrations.Migration):\n"
+    (app / "0001_initial.py").write_text(head + "    operations = [migrations.CreateModel('Order', fields=[\n"
+                                         "        ('id', models.BigAutoField(primary_key=True)), ('ref', models.UUIDField(null=True))])]\n")
+    (app / "0002_fk.py").write_text(head + "    dependencies = [('shop', '0001_initial'), ('../outside', '0001_initial')]\n"
+                                    "    operations = [migrations.AlterField('order', 'ref', models.ForeignKey(\n"
+                                    "        null=True, on_delete=models.CASCADE, to='../outside.secret', db_column='ref'))]\n")
+    found = lint_paths([str(app)], make_config(select=["LM111", "LM205"])).findings
+    assert found == []  # the target's key type is unknown: nothing claimed, nothing read from outside

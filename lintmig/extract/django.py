@@ -247,6 +247,8 @@ class DjangoReader(PythonReader):
         target = f.references or ""
         app, _, model_name = target.rpartition(".")
         app = app or self.app
+        if not app.isidentifier():  # an app label, never a path (`to="../../x.Y"` reads nothing)
+            return None
         if app == self.app:
             models = self.models
         else:  # another app's models, as far as this migration's dependency on it goes
