@@ -154,6 +154,12 @@ def at_scale(op: Operation, facts: MigrationFacts, table: Optional[str] = None) 
     return not facts.is_small(table) and not is_system_table(table)
 
 
+def together(a: Operation, b: Operation) -> bool:
+    """One statement (MySQL's RENAME TABLE a TO b, c TO a is atomic) or one transaction: no
+    other session sees what lies between the two operations."""
+    return a.span == b.span or (a.txn is not None and a.txn == b.txn)
+
+
 def is_system_table(table: Optional[str]) -> bool:
     """PostgreSQL's, MySQL's and SQLite's own catalogs: not a user table that grows."""
     if not table:

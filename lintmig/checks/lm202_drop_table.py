@@ -1,4 +1,4 @@
-from .base import Hit, check, name
+from .base import Hit, check, name, together
 
 
 @check("LM202")
@@ -11,7 +11,6 @@ def drop_table(op, facts):
     if facts.made_in_change(op, op.table):
         return
     # A swap: another table renamed into its name in the same transaction (SQLite's rebuild).
-    if op.txn is not None and any(o.txn == op.txn and o.args.get("new_name") == op.table
-                                  for o in facts.after(op, "rename_table")):
+    if any(together(o, op) and o.args.get("new_name") == op.table for o in facts.after(op, "rename_table")):
         return
     yield Hit(op, f"dropping table {name(op)} breaks the release still running during the deploy: it still queries it")

@@ -1,4 +1,4 @@
-from .base import Hit, check, name
+from .base import Hit, check, name, together
 
 
 @check("LM203")
@@ -7,8 +7,8 @@ def rename_column(op, facts):
     if facts.made_in_change(op, op.table, old):
         return
     # Renamed back later in the same transaction: no other session ever sees the new name.
-    if op.txn is not None and any(o.table == op.table and o.args.get("column") == new and o.args.get("new_name") == old
-                                  for o in facts.after(op, "rename_column") if o.txn == op.txn):
+    if any(together(o, op) and o.table == op.table and o.args.get("column") == new and o.args.get("new_name") == old
+           for o in facts.after(op, "rename_column")):
         return
     yield Hit(op, f"renaming {name(op)}.{old} to {new} breaks the release still running during the deploy: "
                   f"it still reads and writes {old}")
