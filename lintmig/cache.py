@@ -183,8 +183,13 @@ class ExtractCache:
 
 
 def open_cache(setting, extraction_key: str) -> Optional[ExtractCache]:
-    """The cache a run uses: None when it is off. A folder inside the repository being
-    linted is refused: the change under review could have written it."""
+    folder = cache_folder(setting)
+    return ExtractCache(folder, extraction_key) if folder is not None else None
+
+
+def cache_folder(setting) -> Optional[Path]:
+    """The folder a run's caches live in: None when caching is off. A folder inside the
+    repository being linted is refused: the change under review could have written it."""
     if setting is False or setting is None:
         return None
     named = isinstance(setting, (str, os.PathLike))
@@ -197,4 +202,4 @@ def open_cache(setting, extraction_key: str) -> Optional[ExtractCache]:
             return None
         raise UsageError(f"cache: {folder} is inside the repository {tree}; a change could write it there. "
                          "Name a folder outside the checkout (the default is the user's cache directory)")
-    return ExtractCache(folder, extraction_key)
+    return folder

@@ -132,6 +132,12 @@ def fingerprint(sources: list[tuple[str, bytes]]) -> str:
     return digest.hexdigest()
 
 
+@functools.lru_cache(maxsize=None)
+def source_fingerprint() -> str:
+    """The rule files' fingerprint: part of the results cache's key."""
+    return fingerprint(_sources())
+
+
 def _parse_yaml(sources: list[tuple[str, bytes]]) -> list[tuple[str, Any]]:
     import yaml
 

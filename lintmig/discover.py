@@ -46,20 +46,21 @@ def _require_embedded(path: str) -> None:
         raise UsageError(f"{path}: reading SQL in Go/TS/JS/Rust code needs the embedded extra: {EXTRA}")
 
 
-def _looks_like_migration(path: str, root: str, config: Config) -> bool:
+def _python_migration(path: str, root: str, config: Config, folders: dict[str, str]) -> Optional[Source]:
     """A Python file under a named folder counts when a Python front end recognises it (a
     file that cannot be read is kept, so that it is reported)."""
     if os.path.basename(path).startswith("__"):
-        return False
-    data = read_source(path, root, config.max_file_size)
-    if isinstance(data, str):
-        return True
-    return front_end_for(path, data[:_SNIFF_BYTES].decode("utf-8", "replace")) is not None
+        return None
+    data = read_source(path, root, config.max_file_size, folders)
+    if isinstance(data, bytes) and front_end_for(path, data[:_SNIFF_BYTES].decode("utf-8", "replace")) is None:
+        return None
+    return Source(path, root, data)
 
 
 def _walk(folder: str, config: Config, out: Selection) -> None:
     """Every migration under a named folder; symbolic links are followed only inside it."""
     seen: set[str] = set()
+    folders: dict[str, str] = {}
     embedded = lambda p: config.matches(config.embedded, p)  # noqa: E731
     for here, dirs, names in os.walk(folder, followlinks=True):
         real = os.path.realpath(here)
@@ -85,8 +86,10 @@ def _walk(folder: str, config: Config, out: Selection) -> None:
                     out.skipped.append(full)
                 else:
                     out.files.append(Source(full, folder))
-            elif kind == "python" and _looks_like_migration(full, folder, config):
-                out.files.append(Source(full, folder))
+            elif kind == "python":
+                found = _python_migration(full, folder, config, folders)
+                if found is not None:
+                    out.files.append(found)
             elif kind == "embedded" and embedded(full):
                 _require_embedded(full)
                 out.files.append(Source(full, folder))

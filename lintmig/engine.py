@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Optional, Union
 
 from . import catalog
-from .cache import ExtractCache, open_cache
+from .cache import ExtractCache, cache_folder, open_cache
 from .config import Config
 from .discover import paths_to_files
 from .extract import extract_file, unreadable
 from .extract.registry import language
 from .model import Finding, Migration
 from .order import natural_key
+from .results_cache import ResultCache, run_key
 from .sources import Source, read_source
 
 # Below this many files to parse, a process pool costs more than it saves.
@@ -39,9 +40,18 @@ def lint_paths(paths: list[str], config: Config, pr=None) -> Result:
     from .suppress import apply
 
     selection = paths_to_files(paths, config)
-    migrations = extract_all(selection.files, config)
-    findings = check_all(migrations, config, separate=True)
-    return Result(apply(findings, migrations, config, pr), len(selection.files), len(selection.skipped), _notes(pr))
+    datas = read_all(selection.files, config)
+    context = _ContextKeys(config.max_file_size)
+    folder = cache_folder(config.cache)
+    results = ResultCache(folder) if folder is not None else None
+    key = run_key(datas, config, pr, context) if results is not None else ""
+    findings = results.get(key) if results is not None else None
+    if findings is None:
+        migrations = extract_all(selection.files, config, datas, context)
+        findings = apply(check_all(migrations, config, separate=True), migrations, config, pr)
+        if results is not None:
+            results.put(key, findings)
+    return Result(findings, len(selection.files), len(selection.skipped), _notes(pr))
 
 
 def lint_change(config: Config, base: Optional[str], staged: bool, paths: list[str], pr=None,
@@ -120,15 +130,20 @@ def _extract_job(job: tuple[str, bytes, Config]) -> Migration:
     return extract_file(path, data, config)
 
 
-def extract_all(files: list[Source], config: Config) -> list[Migration]:
+def read_all(files: list[Source], config: Config) -> list[tuple[str, Union[bytes, str]]]:
+    """(path, bytes or why it was not read) of each file, in order."""
+    folders: dict[str, str] = {}
+    return [(src.path, src.data if src.data is not None else read_source(src.path, src.root, config.max_file_size, folders))
+            for src in files]
+
+
+def extract_all(files: list[Source], config: Config, datas: Optional[list[tuple[str, Union[bytes, str]]]] = None,
+                context: Optional[_ContextKeys] = None) -> list[Migration]:
     cache: Optional[ExtractCache] = open_cache(config.cache, config.extraction_key())
-    context = _ContextKeys(config.max_file_size)
+    context = context or _ContextKeys(config.max_file_size)
     results: dict[str, Migration] = {}
     todo: list[tuple[str, bytes, str]] = []
-    folders: dict[str, str] = {}
-    for src in files:
-        path = src.path
-        data = read_source(path, src.root, config.max_file_size, folders)
+    for path, data in datas if datas is not None else read_all(files, config):
         if isinstance(data, str):
             results[path] = unreadable(path, config.dialect, data)
             continue

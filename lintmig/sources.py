@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional, Union
 
 # Python and Go/TS/JS/Rust files become syntax trees of about 150 bytes per byte of source:
@@ -25,6 +25,8 @@ class Source:
 
     path: str
     root: str
+    # Its bytes (or why they could not be read) when choosing it meant reading it already.
+    data: Union[bytes, str, None] = field(default=None, compare=False, repr=False)
 
 
 def git_work_tree(folder: str) -> Optional[str]:
@@ -46,7 +48,12 @@ def work_tree_root(path: str) -> str:
 
 
 def inside(path: str, root: str, folders: Optional[dict[str, str]] = None) -> bool:
-    """Whether `path`, with every symbolic link resolved, stays inside `root`. `folders`
+    """Whether `path`, with every symbolic link resolved, stays inside `root`."""
+    return real_path_inside(path, root, folders) is not None
+
+
+def real_path_inside(path: str, root: str, folders: Optional[dict[str, str]] = None) -> Optional[str]:
+    """`path` with every symbolic link resolved, or None when that leaves `root`. `folders`
     memoises resolved folders over one run (most files share a few)."""
     folders = {} if folders is None else folders
 
@@ -58,7 +65,7 @@ def inside(path: str, root: str, folders: Optional[dict[str, str]] = None) -> bo
     head, name = os.path.split(os.path.abspath(path))
     real = os.path.realpath(path) if os.path.islink(path) else os.path.join(resolved(head), name)
     top = resolved(os.path.abspath(root))
-    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+    return real if real == top or real.startswith(top.rstrip(os.sep) + os.sep) else None
 
 
 def limit_for(path: str, max_bytes: int) -> int:
@@ -68,10 +75,11 @@ def limit_for(path: str, max_bytes: int) -> int:
 def read_source(path: str, root: str, max_bytes: int, folders: Optional[dict[str, str]] = None) -> Union[bytes, str]:
     """The file's bytes, or why it is not read."""
     limit = limit_for(path, max_bytes)
-    if not inside(path, root, folders):
+    real = real_path_inside(path, root, folders)
+    if real is None:
         return f"not read: a symbolic link that leads outside {root}"
     try:
-        fd = os.open(os.path.realpath(path), os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(real, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError as err:
         return f"cannot read: {err.strerror or err}"
     try:

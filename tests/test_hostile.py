@@ -80,14 +80,48 @@ def test_a_poisoned_or_damaged_cache_entry_is_a_miss(repo, capsys, tmp_path):
     (repo / "db" / "migrations" / "0002_index.sql").write_text(UNSAFE)
     argv = ("--cache-dir", str(folder), "db/migrations/0002_index.sql")
     cold = run(capsys, *argv)[1]
-    entries = list(folder.rglob("*.json"))
-    assert len(entries) == 1
-    key = json.loads(entries[0].read_text())["key"]
-    for poison in ('{"key": "x", "migration": {"operations": []}}', "not json", "[1, 2]", '{"a": ' * 5000,
-                   json.dumps({"key": key, "migration": {"operations": [["create_index", 7, [1], {}, "x", 0, 0, 0, 0]]}}),
-                   json.dumps({"key": key, "migration": None})):
-        entries[0].write_text(poison)
+    (extracted,) = folder.glob("extract-v*/*/*.json")
+    (results,) = folder.glob("results-v*/*/*.json")
+    key = json.loads(extracted.read_text())["key"]
+    run_key = json.loads(results.read_text())["key"]
+    damaged = ['{"key": "x", "migration": {"operations": []}}', "not json", "[1, 2]", '{"a": ' * 5000,
+               json.dumps({"key": key, "migration": {"operations": [["create_index", 7, [1], {}, "x", 0, 0, 0, 0]]}}),
+               json.dumps({"key": key, "migration": None})]
+    wrong_results = [json.dumps({"key": run_key, "strings": ["x"], "findings": [[0, 0, 0, 0, 1, 1, 1, 1, 0, 9, -1, 1,
+                                                                                 -1, -1, -1]]}),
+                     json.dumps({"key": run_key, "strings": ["x"], "findings": [[0, 0, 0, 0, "1", 1, 1, 1, 0, 0, -1, 1,
+                                                                                 -1, -1, -1]]}),
+                     json.dumps({"key": run_key, "strings": [1], "findings": []}),
+                     json.dumps({"key": run_key, "strings": [], "findings": [[]]})]
+    for poison in damaged:
+        extracted.write_text(poison)
+        results.write_text(poison)
         assert run(capsys, *argv)[1] == cold
+    for poison in wrong_results:
+        results.write_text(poison)
+        assert run(capsys, *argv)[1] == cold
+
+
+def test_a_path_run_served_from_the_results_cache_matches_a_cold_run_and_follows_edits(repo, capsys, tmp_path):
+    folder = tmp_path / "cache"
+    migrations = repo / "db" / "migrations"
+    (migrations / "0002_index.sql").write_text(UNSAFE)
+    argv = ("--cache-dir", str(folder), "--format", "json", "db/migrations")
+    cold = run(capsys, "--no-cache", "--format", "json", "db/migrations")
+    assert run(capsys, *argv) == cold and run(capsys, *argv) == cold  # filled, then served
+    # An earlier migration now proves the column has no NULL: SET NOT NULL after it is cheap.
+    (migrations / "0003_not_null.sql").write_text("ALTER TABLE orders ALTER COLUMN a SET NOT NULL;\n")
+    assert ("0003_not_null.sql", "LM114") in codes(run(capsys, *argv)[1])
+    (migrations / "0001_base.sql").write_text(
+        "CREATE TABLE orders (id bigint PRIMARY KEY, a int);\n"
+        "ALTER TABLE orders ADD CONSTRAINT orders_a_nn CHECK (a IS NOT NULL) NOT VALID;\n"
+        "ALTER TABLE orders VALIDATE CONSTRAINT orders_a_nn;\n")
+    code, report, _ = run(capsys, *argv)
+    assert (code, report) == run(capsys, "--no-cache", "--format", "json", "db/migrations")[:2]
+    assert ("0003_not_null.sql", "LM114") not in codes(report)
+    # A setting is part of the key too.
+    assert run(capsys, *argv, "--select", "LM402")[1] == run(capsys, "--no-cache", "--format", "json", "--select",
+                                                              "LM402", "db/migrations")[1]
 
 
 def test_an_edited_front_end_never_serves_stale_results(monkeypatch, tmp_path):
