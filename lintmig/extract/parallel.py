@@ -11,6 +11,7 @@ import os
 from typing import Optional
 
 MIN_STATEMENTS = 5000
+WINDOW = 40000  # statements handed to the pool at once
 _enabled = True
 
 

@@ -134,10 +134,15 @@ def read_sql(text: str, dialect: str, locate: Locate, *, lint_down: bool = False
     wanted = [p for p in statements if lint_down or _is_up(sections, p.start)]
     if wanted:
         out.first_statement_line = locate(wanted[0].start)[0]
-    raw = parallel.map_statements([text[p.start:p.end] for p in wanted], dialect) if len(wanted) >= parallel.MIN_STATEMENTS else None
-    for i, piece in enumerate(wanted):
-        _read_statement(text, piece.start, piece.end, dialect, locate, out.operations, in_loop=False,
-                        raw=raw[i] if raw is not None else None, comments=out.comments)
+    # A window at a time: the texts and parsed results of a whole 20 MB file would outweigh
+    # the operations kept from them.
+    for at in range(0, len(wanted), parallel.WINDOW):
+        part = wanted[at:at + parallel.WINDOW]
+        raw = parallel.map_statements([text[p.start:p.end] for p in part], dialect) \
+            if len(part) >= parallel.MIN_STATEMENTS else None
+        for i, piece in enumerate(part):
+            _read_statement(text, piece.start, piece.end, dialect, locate, out.operations, in_loop=False,
+                            raw=raw[i] if raw is not None else None, comments=out.comments)
     return out
 
 
