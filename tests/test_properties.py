@@ -9,7 +9,7 @@ import tempfile
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import FIXTURES
@@ -92,3 +92,19 @@ def test_mutated_django_migrations(first, second):
 def test_arbitrary_text_as_every_host(text):
     data = text.encode("utf-8", "surrogatepass")
     _check({"0001_any.sql": data, "0002_any.py": data, "migrations/0003_any.py": data})
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.sampled_from(["(", ")", "[", "{", "}", "]", " not ", " lambda: ", "+", "-", ".", ",", "\n", "x",
+                                 "'s(", "# (", '"""((', "not_x", "1.5", " and "]), max_size=1500))
+@example(["("] * 201)
+@example(["x", "+"] * 1001)
+@example([" not "] * 1001)
+def test_the_depth_checks_shortcut_never_skips_an_input_the_scan_refuses(pieces):
+    from lintmig.extract.pyreader import UnreadablePython, check_depth, surely_shallow
+
+    text = "".join(pieces)
+    try:
+        check_depth(text)
+    except UnreadablePython:
+        assert not surely_shallow(text)

@@ -55,13 +55,35 @@ def get_dialect(name: str) -> "sqlglot.Dialect":
     return found
 
 
+_TOOLS: dict[str, tuple] = {}
+
+
+def _tools(name: str) -> tuple:
+    """(tokenizer, parser) of a dialect, made once: both reset themselves on every use, and
+    making them for each statement cost a fifth of the parsing."""
+    found = _TOOLS.get(name)
+    if found is None:
+        dialect = get_dialect(name)
+        found = _TOOLS[name] = (dialect.tokenizer(), dialect.parser())
+    return found
+
+
+def parse_one(sql: str, dialect: str):
+    """sqlglot.parse_one(sql, read=dialect), with the dialect's tokenizer and parser reused."""
+    tokenizer, parser = _tools(dialect)
+    result = parser.parse(tokenizer.tokenize(sql), sql)
+    if len(result) == 1 and result[0] is not None:
+        return result[0]
+    return sqlglot.parse_one(sql, read=get_dialect(dialect))  # none or several: its own error or Block
+
+
 def tokenize(sql: str, dialect: str) -> list[Token]:
     """sqlglot's tokens, with the text after a "command" keyword tokenized too (sqlglot
     keeps it as one string token)."""
-    tokens = get_dialect(dialect).tokenize(sql)
+    tokens = _tools(dialect)[0].tokenize(sql)
     if len(tokens) >= 2 and tokens[-1].token_type == TokenType.STRING and tokens[-2].token_type in _COMMANDS:
         offset = tokens[-2].end + 1  # the string token's own start is not reliable
-        tail = get_dialect(dialect).tokenize(sql[offset:])
+        tail = _tools(dialect)[0].tokenize(sql[offset:])
         for tok in tail:
             tok.start += offset
             tok.end += offset

@@ -10,7 +10,6 @@ import logging
 import re
 from typing import Any, Optional
 
-import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
@@ -40,7 +39,7 @@ def statement_ops(sql: str, dialect: str) -> list[RawOp]:
         ops = classify_mod.classify(sql, dialect)
         return ops if ops is not None else _unknown(sql, dialect, parsed=True)
     try:
-        tree = sqlglot.parse_one(sql, read=classify_mod.get_dialect(dialect))
+        tree = classify_mod.parse_one(sql, dialect)
     except (SqlglotError, RecursionError, ValueError, KeyError, TypeError):
         tree = None
     if tree is None or isinstance(tree, exp.Command):
@@ -95,7 +94,7 @@ def _reparse_actions(ops: list[RawOp], dialect: str) -> list[RawOp]:
     for kind, table, args in ops:
         if kind == "alter_table" and args.get("action_sql") and table:
             try:
-                tree = sqlglot.parse_one(f"ALTER TABLE {table} {args['action_sql']}", read=classify_mod.get_dialect(dialect))
+                tree = classify_mod.parse_one(f"ALTER TABLE {table} {args['action_sql']}", dialect)
             except (SqlglotError, ValueError, KeyError, TypeError):
                 tree = None
             if isinstance(tree, exp.Alter):
@@ -155,11 +154,22 @@ def _create(node: exp.Create, dialect: str) -> list[RawOp]:
     return [("create_table", table, args)]
 
 
+def _column_sql(node: exp.Expression) -> str:
+    """An index column as SQL text; a plain unquoted column is its name (what .sql() gives,
+    without running the generator: an index build is the commonest statement)."""
+    if type(node) is exp.Column and len(node.args) == 1 and isinstance(node.this, exp.Identifier) \
+            and not node.this.args.get("quoted") and node.this.args.keys() <= {"this", "quoted"} \
+            and isinstance(node.this.this, str):
+        return node.this.this
+    return node.sql()
+
+
 def _create_index(node: exp.Create) -> RawOp:
     index = node.this
     params = index.args.get("params") if isinstance(index, exp.Index) else None
     using = params.args.get("using") if params else None
-    columns = [(c.this if isinstance(c, exp.Ordered) else c).sql() for c in (params.args.get("columns") or [])] if params else []
+    columns = [_column_sql(c.this if isinstance(c, exp.Ordered) else c) for c in (params.args.get("columns") or [])] \
+        if params else []
     args = {
         "name": ident(index.this) if isinstance(index, exp.Index) else None,
         "concurrently": bool(node.args.get("concurrently")), "if_not_exists": bool(node.args.get("exists")),
