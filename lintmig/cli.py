@@ -41,8 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=["text", "json", "sarif", "github", "gitlab", "markdown"], default="text")
     check.add_argument("--sarif-include-suppressed", action="store_true", help="keep suppressed findings in SARIF")
     check.add_argument("--fail-on", choices=["error", "warning"])
-    check.add_argument("--no-cache", action="store_true", help="do not read or write the extraction cache")
-    check.add_argument("--cache-dir", metavar="DIR", help="where the extraction cache lives (default: the user's cache directory)")
+    check.add_argument("--no-cache", action="store_true", help="do not read or write the cache (extraction and whole-run findings)")
+    check.add_argument("--cache-dir", metavar="DIR", help="where the cache lives (default: the user's cache directory)")
     check.add_argument("--max-file-size", metavar="SIZE", help="larger files are not read (LM001), e.g. 64MB (default 32MB)")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--pr-body", metavar="FILE", help="pull request description ('-' for stdin), for its scale line")
@@ -134,21 +134,23 @@ def _config_from_flags(args, diff_mode: bool = False, pr=None):
 def _check(args) -> int:
     from .config import UsageError
     from .engine import lint_paths
+    from .progress import for_run
     from .pullrequest import from_environment
     from .report import render
 
     pr = from_environment(args.pr_body)
     diff_mode = not args.paths or bool(args.base or args.staged)
     config, weakened = _config_from_flags(args, diff_mode, pr)
+    progress = for_run(args.format)
     if not diff_mode:
-        result = lint_paths(args.paths, config, pr)
+        result = lint_paths(args.paths, config, pr, progress)
     else:
         from .engine import lint_change
 
         for path in args.paths:
             if not os.path.exists(path):
                 raise UsageError(f"{path}: no such file or directory")
-        result = lint_change(config, args.base, args.staged, args.paths, pr, extra=weakened)
+        result = lint_change(config, args.base, args.staged, args.paths, pr, extra=weakened, progress=progress)
     color = args.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     for chunk in render(args.format, result, color=color, show_suppressed=args.show_suppressed,
                         sarif_include_suppressed=args.sarif_include_suppressed):

@@ -36,7 +36,7 @@ class Result:
         return any(f.suppressed is None and f.severity in levels for f in self.findings)
 
 
-def lint_paths(paths: list[str], config: Config, pr=None) -> Result:
+def lint_paths(paths: list[str], config: Config, pr=None, progress=None) -> Result:
     from .suppress import apply
 
     selection = paths_to_files(paths, config)
@@ -47,7 +47,7 @@ def lint_paths(paths: list[str], config: Config, pr=None) -> Result:
     key = run_key(datas, config, pr, context) if results is not None else ""
     findings = results.get(key) if results is not None else None
     if findings is None:
-        migrations = extract_all(selection.files, config, datas, context)
+        migrations = extract_all(selection.files, config, datas, context, progress)
         findings = apply(check_all(migrations, config, separate=True), migrations, config, pr)
         if results is not None:
             results.put(key, findings)
@@ -55,13 +55,13 @@ def lint_paths(paths: list[str], config: Config, pr=None) -> Result:
 
 
 def lint_change(config: Config, base: Optional[str], staged: bool, paths: list[str], pr=None,
-                extra: Optional[list[Finding]] = None) -> Result:
+                extra: Optional[list[Finding]] = None, progress=None) -> Result:
     """Diff mode: the migrations a change adds or modifies, reported where the change is."""
     from .discover import changed_files
     from .suppress import apply
 
     selection, changes = changed_files(config, base, staged, paths)
-    migrations = extract_all(selection.files, config)
+    migrations = extract_all(selection.files, config, progress=progress)
     for mig in migrations:
         change = changes[mig.path]
         # A change to verdict context (a BEGIN, atomic, an opt-out) re-reports the whole file.
@@ -138,7 +138,7 @@ def read_all(files: list[Source], config: Config) -> list[tuple[str, Union[bytes
 
 
 def extract_all(files: list[Source], config: Config, datas: Optional[list[tuple[str, Union[bytes, str]]]] = None,
-                context: Optional[_ContextKeys] = None) -> list[Migration]:
+                context: Optional[_ContextKeys] = None, progress=None) -> list[Migration]:
     cache: Optional[ExtractCache] = open_cache(config.cache, config.extraction_key())
     context = context or _ContextKeys(config.max_file_size)
     results: dict[str, Migration] = {}
@@ -153,7 +153,7 @@ def extract_all(files: list[Source], config: Config, datas: Optional[list[tuple[
             results[path] = hit
         else:
             todo.append((path, data, key))
-    for (path, _, key), migration in zip(todo, _extract_many(todo, config)):
+    for (path, _, key), migration in zip(todo, _extract_many(todo, config, progress)):
         results[path] = migration
         if cache and migration.host != "unknown":
             cache.put(key, migration)
@@ -162,17 +162,33 @@ def extract_all(files: list[Source], config: Config, datas: Optional[list[tuple[
     return [results[src.path] for src in files]
 
 
-def _extract_many(todo: list[tuple[str, bytes, str]], config: Config) -> list[Migration]:
+def _extract_many(todo: list[tuple[str, bytes, str]], config: Config, progress=None) -> list[Migration]:
     jobs = [(path, data, config) for path, data, _ in todo]
+    if progress is not None:
+        progress.start(len(jobs))
+    try:
+        return _extract_jobs(jobs, progress.advance if progress is not None else None)
+    finally:
+        if progress is not None:
+            progress.finish()
+
+
+def _extract_jobs(jobs: list, advance) -> list[Migration]:
     if len(jobs) >= _POOL_MIN_FILES:
         import sqlglot  # noqa: F401  (imported once here, shared by the forked workers)
 
         from .extract.parallel import pool_map
 
-        results = pool_map(_extract_job, jobs, chunksize=max(1, len(jobs) // 32), on_crash=_crashed)
+        results = pool_map(_extract_job, jobs, chunksize=max(1, len(jobs) // 32), on_crash=_crashed,
+                           progress=advance)
         if results is not None:
             return results
-    return [_extract_job(j) for j in jobs]
+    out = []
+    for job in jobs:
+        out.append(_extract_job(job))
+        if advance is not None:
+            advance()
+    return out
 
 
 def _history(migrations: list[Migration], config: Config) -> list[Migration]:

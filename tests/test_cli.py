@@ -1,6 +1,7 @@
 """The command as a user runs it: exit codes, output shapes, bad input."""
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -164,3 +165,37 @@ def test_pr_body_flag_and_show_suppressed(tmp_path, capsys):
     assert code == 0 and "1 suppressed" in out and "LM101" not in out
     code, out, _ = run(["check", "--no-cache", "--pr-body", str(body), "--show-suppressed", str(path)], capsys)
     assert "LM101 non-concurrent-index (suppressed by pr-scale: <30s N=80K verified on staging)" in out
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_long_run_on_a_terminal_shows_files_read_on_stderr_and_wipes_the_line(tmp_path, monkeypatch):
+    from lintmig import progress
+    from lintmig.config import Config
+    from lintmig.engine import lint_paths
+
+    monkeypatch.setattr(progress, "_DELAY", 0)
+    monkeypatch.setattr(progress, "_EVERY", 0)
+    for i in range(30):  # enough for the process pool
+        (tmp_path / f"{i:04d}_index.sql").write_text(f"CREATE INDEX ix_{i} ON orders (a{i});\n")
+    terminal = _Terminal()
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("TERM", raising=False)
+    shown = progress.for_run("text", terminal)
+    result = lint_paths([str(tmp_path)], Config(cache=False), progress=shown)
+    assert len(result.findings) >= 30
+    drawn = terminal.getvalue()
+    assert "lintmig: read 30 of 30 files" in drawn and drawn.endswith("\r\033[K")
+
+
+@pytest.mark.parametrize("fmt, ci, tty", [("json", "", True), ("sarif", "", True), ("text", "true", True),
+                                          ("text", "", False)])
+def test_progress_never_reaches_ci_logs_machine_formats_or_redirected_streams(fmt, ci, tty, monkeypatch):
+    from lintmig import progress
+
+    monkeypatch.setenv("CI", ci) if ci else monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("TERM", raising=False)
+    assert progress.for_run(fmt, _Terminal() if tty else io.StringIO()) is None

@@ -28,13 +28,14 @@ def _read_chunk(job: tuple[list[str], str]) -> list:
     return [statement_ops(t, dialect) for t in texts]
 
 
-def pool_map(fn, jobs: list, chunksize: int = 1, on_crash=None) -> Optional[list]:
+def pool_map(fn, jobs: list, chunksize: int = 1, on_crash=None, progress=None) -> Optional[list]:
     """fn over jobs on every core (forked workers that start no pools of their own), in
     order; None when there is one core, no fork, or this is already a worker.
 
     When a worker dies (a native parser crashing on hostile input), the jobs it may have
     held are run again one by one, each in a process of its own, and `on_crash(job, why)`
-    stands in for the one that kills its process: one file cannot take the run down."""
+    stands in for the one that kills its process: one file cannot take the run down.
+    `progress(n)`, when given, hears of each chunk of n jobs done."""
     workers = min(os.cpu_count() or 1, 8)
     if not _enabled or workers < 2:
         return None
@@ -54,6 +55,8 @@ def pool_map(fn, jobs: list, chunksize: int = 1, on_crash=None) -> Optional[list
             for index, future in enumerate(futures):
                 try:
                     done[index] = future.result()
+                    if progress is not None:
+                        progress(len(chunks[index]))
                 except BrokenProcessPool:
                     if on_crash is None:
                         raise
