@@ -16,8 +16,13 @@ CLASSES = ("scale", "correctness", "compat")
 SEVERITIES = ("error", "warning")
 REQUIRED = ("code", "name", "class", "severity", "applies_to", "summary", "why", "use_instead", "examples")
 # before: the file at the base (diff mode); line, table: where a bad example's finding stands
-EXAMPLE_KEYS = {"dialect", "options", "before", "line", "table"} | set(HOSTS)
-META_KINDS = ("opt_out", "config")  # judged outside the checks: opt-outs in suppress.py, config in configdiff.py
+# stats: table -> rows of a snapshot; pr: the pull request description
+EXAMPLE_KEYS = {"dialect", "options", "before", "line", "table", "stats", "pr"} | set(HOSTS)
+# judged outside the checks: opt-outs in suppress.py, config in configdiff.py, the stats
+# snapshot and the scale claims checked against it in sizes.py and suppress.py
+META_KINDS = ("opt_out", "config", "stats")
+# What a scale rule's lock or rewrite costs in proportion to the table (sizes.THROUGHPUT)
+COSTS = ("index_build", "table_rewrite", "table_scan", "constraint_validation", "row_write")
 
 
 class CatalogError(ValueError):
@@ -37,6 +42,7 @@ class Rule:
     use_instead: str
     examples: dict[str, list[dict[str, Any]]]
     source: str
+    cost: Optional[str] = None
 
 
 def rules_dir() -> Path:
@@ -80,7 +86,7 @@ def parse_rule(data: Any, source: str) -> Rule:
     if not isinstance(data, dict):
         raise CatalogError(f"{source}: a rule file holds a mapping")
     missing = [k for k in REQUIRED if k not in data]
-    unknown = set(data) - set(REQUIRED) - {"dialects"}
+    unknown = set(data) - set(REQUIRED) - {"dialects", "cost"}
     if missing or unknown:
         raise CatalogError(f"{source}: missing keys {missing}, unknown keys {sorted(unknown)}")
     code, name = _text(data, "code", source), _text(data, "name", source)
@@ -101,6 +107,9 @@ def parse_rule(data: Any, source: str) -> Rule:
         raise CatalogError(f"{source}: applies_to names unknown operation kinds {unknown_kinds}")
     if not isinstance(dialects, list) or set(dialects) - set(DIALECTS):
         raise CatalogError(f"{source}: dialects must be a subset of {DIALECTS}")
+    cost = data.get("cost")
+    if cost is not None and (cost not in COSTS or data["class"] != "scale"):
+        raise CatalogError(f"{source}: cost is for scale rules, one of {COSTS}")
     return Rule(
         code=code,
         name=name,
@@ -113,6 +122,7 @@ def parse_rule(data: Any, source: str) -> Rule:
         use_instead=_text(data, "use_instead", source),
         examples=_examples(data, source),
         source=source,
+        cost=cost,
     )
 
 

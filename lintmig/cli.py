@@ -47,6 +47,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--pr-body", metavar="FILE", help="pull request description ('-' for stdin), for its scale line")
     check.add_argument("--show-suppressed", action="store_true", help="also list suppressed findings and why")
+    check.add_argument("--stats", metavar="FILE", help="a table-size snapshot from `lintmig stats` (default: the stats setting)")
+
+    stats = sub.add_parser("stats", help="snapshot the table sizes of a database into a file to commit")
+    stats.add_argument("--db", required=True, metavar="URL", help="sqlite:///FILE or postgresql://... (read only)")
+    stats.add_argument("--tables", metavar="NAMES", help="only these tables (comma separated)")
+    stats.add_argument("--output", "-o", metavar="FILE", default=None,
+                       help="where to write it (default: the stats setting, else .lintmig/stats.json)")
 
     rules = sub.add_parser("rules", help="list the rule catalog")
     rules.add_argument("--format", choices=["text", "json"], default="text")
@@ -68,6 +75,10 @@ def main(argv: Optional[list[str]] = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as exit_:  # --help, --version and argparse's usage errors
         return int(exit_.code or 0)
+    if args.command == "stats":  # the runner's database layer, nothing of the linter's parsers
+        from .runner.tablestats import command
+
+        return command(args)
     if args.command in ("run", "status"):  # the runner: nothing of the linter is imported
         from .runner import cli as runner_cli
 
@@ -142,15 +153,26 @@ def _check(args) -> int:
     diff_mode = not args.paths or bool(args.base or args.staged)
     config, weakened = _config_from_flags(args, diff_mode, pr)
     progress = for_run(args.format)
+    snapshot = None
+    if args.stats or config.stats:
+        from . import stats
+
+        snapshot = stats.load(args.stats or config.stats)
+        if diff_mode:
+            from .configdiff import guard_stats
+
+            snapshot, stats_changes = guard_stats(config, snapshot, args.base, args.staged, pr)
+            weakened = weakened + stats_changes
     if not diff_mode:
-        result = lint_paths(args.paths, config, pr, progress)
+        result = lint_paths(args.paths, config, pr, progress, snapshot)
     else:
         from .engine import lint_change
 
         for path in args.paths:
             if not os.path.exists(path):
                 raise UsageError(f"{path}: no such file or directory")
-        result = lint_change(config, args.base, args.staged, args.paths, pr, extra=weakened, progress=progress)
+        result = lint_change(config, args.base, args.staged, args.paths, pr, extra=weakened, progress=progress,
+                             snapshot=snapshot)
     color = args.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     for chunk in render(args.format, result, color=color, show_suppressed=args.show_suppressed,
                         sarif_include_suppressed=args.sarif_include_suppressed):

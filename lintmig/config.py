@@ -16,11 +16,11 @@ class UsageError(Exception):
     """A bad flag, config value or path: exit code 2 with this message."""
 
 
-_UNITS = {"ms": 0.001, "s": 1, "sec": 1, "min": 60, "m": 60, "h": 3600}
+_UNITS = {"ms": 0.001, "s": 1, "sec": 1, "min": 60, "m": 60, "h": 3600, "d": 86400}
 
 
 def parse_duration(value) -> tuple[float, str]:
-    """`3s`, `500ms`, `2min`, `1h` or a number of seconds -> (seconds, text as written);
+    """`3s`, `500ms`, `2min`, `1h`, `30d` or a number of seconds -> (seconds, text as written);
     ValueError unless it is a positive duration."""
     if isinstance(value, bool) or value is None:
         raise ValueError(f"expected a duration such as 3s, 500ms or 2min, got {value!r}")
@@ -63,6 +63,13 @@ class Config:
     unsafe_ack_label: Optional[str] = None
     budget_seconds: float = 30
     max_file_size: int = 32 * 1000**2  # bytes; Python and other code files get an eighth of it
+    # Table sizes (a `lintmig stats` snapshot) and what lintmig makes of them.
+    stats: Optional[str] = None  # the snapshot file
+    small_table_rows: int = 10_000  # scale findings on smaller tables are notes
+    stats_max_age: str = "30d"  # an older snapshot is a warning (LM009)
+    claim_margin: float = 2.0  # a scale claim may understate the snapshot's rows this many times
+    duration_margin: float = 10.0  # an estimate this many times a claimed duration is a warning
+    throughput: dict[str, float] = field(default_factory=dict)  # overrides of sizes.THROUGHPUT
     base_dir: Optional[str] = None  # globs are relative to the config file's folder
     source: Optional[str] = None  # the config file these settings came from
 

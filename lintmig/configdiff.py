@@ -96,7 +96,19 @@ def _comparisons() -> dict[str, Callable[[Config, Config], list[tuple[str, str]]
         "mysql_version": _changed("mysql_version", lambda was, now: _version(now) > _version(was)),
         "dialect": _changed("dialect", always), "runner_config": _changed("runner_config", always),
         "unsafe_ack_label": _changed("unsafe_ack_label", always),
+        "small_table_rows": _changed("small_table_rows", lambda was, now: now > was),
+        "claim_margin": _changed("claim_margin", lambda was, now: now > was),
+        "duration_margin": _changed("duration_margin", lambda was, now: now > was),
+        "stats_max_age": _changed("stats_max_age", lambda was, now: _seconds(now) > _seconds(was)),
+        "throughput": _changed("throughput", _faster),
     }
+
+
+def _faster(was: dict, now: dict) -> bool:
+    """Higher throughput means shorter estimates: fewer claimed durations questioned."""
+    from .sizes import THROUGHPUT
+
+    return any(now.get(k, THROUGHPUT[k]) > was.get(k, THROUGHPUT[k]) for k in THROUGHPUT)
 
 
 def weakenings(head: Config, base: Config) -> list[tuple[str, str]]:
@@ -195,6 +207,39 @@ def guard(head: Config, named: Optional[str], explicit_base: Optional[str], stag
                                 path=shown, span=Span(line, 1, line, 1), message=message, help=rule.use_instead,
                                 anchor=line, suppressed=Suppression("unsafe-ack", approval) if approval else None))
     return (head if approval else merged(head, base, weakened)), findings
+
+
+def guard_stats(config: Config, snapshot, explicit_base: Optional[str], staged: bool, pr):
+    """The stats snapshot a diff-mode run trusts, and an LM006 finding per edit of it that
+    would weaken the gate (a table shrunk, or added below small_table_rows): until the
+    unsafe-ack label approves them, the base's figures stand for those tables."""
+    from . import catalog, stats
+    from .gitdiff import base_commit, file_at, repo_root
+    from .model import Suppression
+    from .suppress import config_change_approval
+
+    root = os.path.realpath(repo_root())
+    full = os.path.realpath(snapshot.source)
+    if not full.startswith(root + os.sep):
+        return snapshot, []  # outside the repository: not part of the change
+    rel = os.path.relpath(full, root)
+    raw = file_at(base_commit(explicit_base, staged), rel)
+    try:
+        base = stats.parse(raw, rel) if raw is not None else None
+    except UsageError:
+        base = None  # the base's snapshot does not load: the change's tables count as added
+    trusted, weakened = stats.trusted(snapshot, base, config.small_table_rows)
+    if not weakened or config.rules.get("LM006") == "off":
+        return snapshot, []
+    approval = config_change_approval(config.unsafe_ack_label, pr)
+    rule = catalog.load()["LM006"]
+    findings = [Finding(code=rule.code, name=rule.name, severity=config.rules.get("LM006", rule.severity),
+                        path=os.path.relpath(full), span=Span(1, 1, 1, 1), help=rule.use_instead, anchor=1,
+                        message=f"the change weakens the gate: {what}" + (
+                            "; the label approves it" if approval else "; the base's figures apply until it is approved"),
+                        suppressed=Suppression("unsafe-ack", approval) if approval else None)
+                for what in weakened]
+    return (snapshot if approval else trusted), findings
 
 
 def _lines(source: Optional[str]) -> dict[str, int]:

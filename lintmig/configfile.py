@@ -228,6 +228,35 @@ def _strings(value):
     return value
 
 
+def _row_count(value):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"expected a whole number of rows, got {value!r}")
+    return value
+
+
+def _margin(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 1:
+        raise ValueError(f"expected a number of at least 1, got {value!r}")
+    return float(value)
+
+
+def _throughput(value):
+    from .sizes import THROUGHPUT
+
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a mapping of {', '.join(THROUGHPUT)} to a rate")
+    out = {}
+    for name, rate in value.items():
+        if name not in THROUGHPUT:
+            raise ValueError(f"'{name}' is not one of {', '.join(THROUGHPUT)}")
+        if name == "table_rewrite" and isinstance(rate, str):
+            rate = _size(rate)  # bytes per second: 60MB
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not rate > 0 or rate == float("inf"):
+            raise ValueError(f"{name}: expected a positive rate, got {rate!r}")
+        out[str(name)] = float(rate)
+    return out
+
+
 KEYS: dict[str, Callable[[Any], Any]] = {
     "dialect": _choice(DIALECTS), "postgres_version": _kind(int), "mysql_version": lambda v: str(_kind(str, int, float)(v)),
     "mode": _choice(MODES), "include": _globs, "exclude": _globs, "embedded": _globs, "keys": _keys,
@@ -237,6 +266,8 @@ KEYS: dict[str, Callable[[Any], Any]] = {
     "assume_lock_timeout": _duration, "session_statement_timeout": _duration, "runner_config": _kind(str),
     "rules": _rules, "per_file_ignores": _per_file_ignores, "fail_on": _choice(FAIL_ON),
     "cache": _kind(bool, str), "max_file_size": _size,
+    "stats": _kind(str), "small_table_rows": _row_count, "stats_max_age": _duration, "claim_margin": _margin,
+    "duration_margin": _margin, "throughput": _throughput,
 }
 
 
@@ -271,4 +302,6 @@ def from_bytes(source: Path, raw: bytes, base: str) -> Config:
         config.runner_config = os.path.join(base, config.runner_config)
     if isinstance(config.cache, str) and not os.path.isabs(config.cache):
         config.cache = os.path.join(base, config.cache)
+    if isinstance(config.stats, str) and not os.path.isabs(config.stats):
+        config.stats = os.path.join(base, config.stats)
     return config

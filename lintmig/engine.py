@@ -36,29 +36,47 @@ class Result:
         return any(f.suppressed is None and f.severity in levels for f in self.findings)
 
 
-def lint_paths(paths: list[str], config: Config, pr=None, progress=None) -> Result:
-    from .suppress import apply
-
+def lint_paths(paths: list[str], config: Config, pr=None, progress=None, snapshot=None) -> Result:
     selection = paths_to_files(paths, config)
     datas = read_all(selection.files, config)
     context = _ContextKeys(config.max_file_size)
     folder = cache_folder(config.cache)
     results = ResultCache(folder) if folder is not None else None
-    key = run_key(datas, config, pr, context) if results is not None else ""
+    key = run_key(datas, config, pr, context, snapshot) if results is not None else ""
     findings = results.get(key) if results is not None else None
     if findings is None:
         migrations = extract_all(selection.files, config, datas, context, progress)
-        findings = apply(check_all(migrations, config, separate=True), migrations, config, pr)
+        findings = _judged(check_all(migrations, config, separate=True), migrations, config, pr, snapshot)
         if results is not None:
             results.put(key, findings)
-    return Result(findings, len(selection.files), len(selection.skipped), _notes(pr))
+    return Result(_with_stale(findings, config, snapshot), len(selection.files), len(selection.skipped), _notes(pr))
+
+
+def _judged(found: list[Finding], migrations: list[Migration], config: Config, pr, snapshot) -> list[Finding]:
+    """The checks' findings with table sizes (a stats snapshot), then the opt-outs."""
+    from .suppress import apply
+
+    if snapshot is not None:
+        from .sizes import attach
+
+        attach(found, snapshot, config, catalog.load())
+    return apply(found, migrations, config, pr, snapshot)
+
+
+def _with_stale(findings: list[Finding], config: Config, snapshot) -> list[Finding]:
+    """LM009 first when the snapshot is old (judged at every run: never cached)."""
+    if snapshot is None:
+        return findings
+    from .sizes import stale
+
+    found = stale(snapshot, config, catalog.load())
+    return findings if found is None else [found, *findings]
 
 
 def lint_change(config: Config, base: Optional[str], staged: bool, paths: list[str], pr=None,
-                extra: Optional[list[Finding]] = None, progress=None) -> Result:
+                extra: Optional[list[Finding]] = None, progress=None, snapshot=None) -> Result:
     """Diff mode: the migrations a change adds or modifies, reported where the change is."""
     from .discover import changed_files
-    from .suppress import apply
 
     selection, changes = changed_files(config, base, staged, paths)
     migrations = extract_all(selection.files, config, progress=progress)
@@ -70,8 +88,9 @@ def lint_change(config: Config, base: Optional[str], staged: bool, paths: list[s
         mig.existed_at_base = change.existed
     history = _history(migrations, config)
     found = check_all(migrations, config, history=history)
-    findings = [f for f in extra or [] if config.enabled(f.code)] + apply(found, migrations, config, pr)
-    return Result(_in_change(findings, migrations), len(selection.files), len(selection.skipped), _notes(pr))
+    findings = [f for f in extra or [] if config.enabled(f.code)] + _judged(found, migrations, config, pr, snapshot)
+    return Result(_with_stale(_in_change(findings, migrations), config, snapshot), len(selection.files),
+                  len(selection.skipped), _notes(pr))
 
 
 def _notes(pr) -> list[str]:

@@ -211,8 +211,25 @@ class Migration:
 
 @dataclass(slots=True)
 class Suppression:
-    by: str  # preflight | unsafe-ack | pr-scale | safe-runner | config
+    by: str  # preflight | unsafe-ack | pr-scale | safe-runner | config | small-table
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class TableSize:
+    """The size of the table a scale finding is about, from a stats snapshot, and how long
+    its lock or rewrite would last there (`seconds`, estimated for the rule's `cost`)."""
+
+    table: str
+    rows: Optional[int]
+    bytes: Optional[int]
+    captured: str  # the snapshot's date, 2026-11-20
+    seconds: Optional[float] = None
+    cost: Optional[str] = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"table": self.table, "rows": self.rows, "bytes": self.bytes, "captured": self.captured,
+                "estimate_seconds": None if self.seconds is None else round(self.seconds, 1), "cost": self.cost}
 
 
 @dataclass(slots=True)
@@ -231,9 +248,10 @@ class Finding:
     # an opt-out, the configuration or the pull request). Opt-outs match on it, never on
     # positions, which helper calls share.
     op: Optional[int] = None
+    size: Optional[TableSize] = None  # with a stats snapshot: the table's size (scale rules)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "code": self.code,
             "name": self.name,
             "severity": self.severity,
@@ -251,3 +269,6 @@ class Finding:
                 else {"by": self.suppressed.by, "reason": self.suppressed.reason}
             ),
         }
+        if self.size is not None:  # optional in JSON v1: present only with a stats snapshot
+            out["table_size"] = self.size.to_json()
+        return out

@@ -22,6 +22,15 @@ _ROWS = re.compile(r"\bN\s*=\s*(\d[\d,]*(?:\.\d+)?)\s*([kKmM])?(?![\w.])")
 _TABLE = re.compile(r"\btable\s*=\s*([\w.]+)")
 
 
+def claimed_rows(text: str) -> Optional[int]:
+    """The row count a claim was measured on: `N=80K` -> 80000, `N=1.9M`, `N=120,000`."""
+    m = _ROWS.search(text)
+    if not m:
+        return None
+    number = float(m.group(1).replace(",", ""))
+    return int(number * {"k": 1e3, "m": 1e6}.get((m.group(2) or "").lower(), 1))
+
+
 @dataclass
 class ScaleLine:
     line: int

@@ -19,14 +19,15 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Callable, Optional, Union
 
-from .model import Finding, Span, Suppression
+from .model import Finding, Span, Suppression, TableSize
 
-FORMAT = 1
+FORMAT = 2
 _NONE = -1  # an absent optional string in a stored finding
 _INT = {int}
 
 
-def run_key(datas: list[tuple[str, Union[bytes, str]]], config, pr, context: Callable[[str], bytes]) -> str:
+def run_key(datas: list[tuple[str, Union[bytes, str]]], config, pr, context: Callable[[str], bytes],
+            snapshot=None) -> str:
     """Everything a path run's findings depend on, as one digest."""
     from . import catalog
     from .cache import code_fingerprint
@@ -41,6 +42,7 @@ def run_key(datas: list[tuple[str, Union[bytes, str]]], config, pr, context: Cal
     add(f"results-v{FORMAT}", code_fingerprint(), catalog.source_fingerprint(), os.getcwd(),
         json.dumps(asdict(config), sort_keys=True, default=repr), "CI" if os.environ.get("CI") else "")
     add(json.dumps(None if pr is None else [pr.body, pr.labels, pr.truncated]))
+    add(json.dumps(None if snapshot is None else snapshot.to_data(), sort_keys=True))
     folders: set[str] = set()
     for path, data in datas:
         add(path, data if isinstance(data, bytes) else "unreadable: " + data, context(path))
@@ -114,9 +116,11 @@ def _findings_to_data(findings: list[Finding]) -> tuple[list[str], list[list[int
     rows = []
     for f in findings:
         s = f.suppressed
+        z = f.size
         rows.append([ref(f.code), ref(f.name), ref(f.severity), ref(f.path), *f.span, ref(f.message), ref(f.help),
                      ref(f.table), f.anchor, _NONE if f.op is None else f.op,
-                     ref(s.by if s else None), ref(s.reason if s else None)])
+                     ref(s.by if s else None), ref(s.reason if s else None),
+                     None if z is None else [ref(z.table), z.rows, z.bytes, ref(z.captured), z.seconds, ref(z.cost)]])
     return list(index), rows
 
 
@@ -128,14 +132,25 @@ def _findings_from_data(strings: Any, rows: Any) -> list[Finding]:
     texts = strings + [None]  # index -1: an absent optional string
     out = []
     for row in rows:
-        if type(row) is not list or len(row) != 15 or {*map(type, row)} != _INT:
+        if type(row) is not list or len(row) != 16 or {*map(type, row[:15])} != _INT:
             raise ValueError("bad finding")
-        code, name, severity, path, line, column, end_line, end_column, message, help_, table, anchor, op, by, why = row
+        code, name, severity, path, line, column, end_line, end_column, message, help_, table, anchor, op, by, why, \
+            size = row
         if min(code, name, severity, path, message, help_) < 0 or min(table, op, by, why) < _NONE \
                 or max(code, name, severity, path, message, help_, table, by, why) >= len(strings) \
                 or (by < 0) != (why < 0):
             raise ValueError("bad string reference")
         out.append(Finding(texts[code], texts[name], texts[severity], texts[path], Span(line, column, end_line, end_column),
                            texts[message], texts[help_], texts[table], anchor,
-                           None if by < 0 else Suppression(texts[by], texts[why]), None if op < 0 else op))
+                           None if by < 0 else Suppression(texts[by], texts[why]), None if op < 0 else op,
+                           None if size is None else _size(size, texts, len(strings))))
     return out
+
+
+def _size(data: Any, texts: list, count: int) -> TableSize:
+    table, rows, size, captured, seconds, cost = data
+    if not all(type(i) is int and 0 <= i < count for i in (table, captured)) or type(cost) is not int \
+            or not -1 <= cost < count or any(v is not None and type(v) is not int for v in (rows, size)) \
+            or (seconds is not None and type(seconds) not in (int, float)):
+        raise ValueError("bad table size")
+    return TableSize(texts[table], rows, size, texts[captured], seconds, texts[cost])

@@ -19,9 +19,9 @@ from typing import Optional
 from . import catalog
 from .config import Config
 from .model import Comment, Finding, Migration, Span, Suppression
-from .pullrequest import PullRequest
+from .pullrequest import PullRequest, claimed_rows
 
-UNSILENCEABLE = {"LM001", "LM002", "LM003", "LM006"}
+UNSILENCEABLE = {"LM001", "LM002", "LM003", "LM006", "LM007", "LM008", "LM009"}
 _PLACEHOLDERS = {
     "it's fine", "its fine", "it is fine", "fine", "ok", "okay", "safe", "n/a", "na", "none", "todo", "tbd",
     "trust me", "should be fine", "test", "x", "-", "...", "wip", "fixme", "later", "yes", "reason",
@@ -85,10 +85,13 @@ class _OptOut:
     table: Optional[str] = None
     used: bool = False
     label_note: str = ""
+    claimed_rows: Optional[int] = None  # N= of a PREFLIGHT or a scale line
+    claimed_seconds: Optional[float] = None  # <30s of a scale line
+    judged: set[str] = field(default_factory=set)  # tables its claim was checked against
 
 
 def apply(findings: list[Finding], migrations: list[Migration], config: Config,
-          pr: Optional[PullRequest] = None) -> list[Finding]:
+          pr: Optional[PullRequest] = None, snapshot=None) -> list[Finding]:
     rules = catalog.load()
     scale = {code for code, r in rules.items() if r.klass == "scale"}
     extra: list[Finding] = []
@@ -100,7 +103,7 @@ def apply(findings: list[Finding], migrations: list[Migration], config: Config,
     pr_lines = _pr_optouts(pr, config, extra) if pr else []
     runner_calls = any(op.safe_call for m in migrations for op in m.operations)
     if not (any(optouts.values()) or pr_lines or config.safe_calls or runner_calls or config.per_file_ignores
-            or (pr and pr.truncated)):
+            or (pr and pr.truncated) or snapshot is not None):
         return _merge(findings, extra, config)
     for f in findings:
         if f.code in UNSILENCEABLE or f.suppressed is not None:
@@ -111,6 +114,8 @@ def apply(findings: list[Finding], migrations: list[Migration], config: Config,
         for opt in optouts.get(f.path, []):
             if _silences(opt, f, lines, scale):
                 opt.used = True
+                if _claim_contradicted(opt, f, config, snapshot, rules, extra, f.path):
+                    continue
                 if opt.kind == "unsafe-ack" and opt.label_note.startswith("missing"):
                     f.message += f" (migration-unsafe-ack needs the pull request label '{config.unsafe_ack_label}')"
                     continue
@@ -120,12 +125,16 @@ def apply(findings: list[Finding], migrations: list[Migration], config: Config,
             for line in pr_lines:
                 if line.table is None or line.table == f.table:
                     line.used = True
+                    if _claim_contradicted(line, f, config, snapshot, rules, extra, "PR description"):
+                        continue
                     f.suppressed = Suppression("pr-scale", line.reason)
                     break
         if f.suppressed is None and op is not None:
             _safe_call(f, op, config, scale)
         if f.suppressed is None:
             _per_file(f, config)
+        if f.suppressed is None and f.code in scale:
+            _small_table(f, config)
     for mig in migrations:
         for opt in optouts[mig.path]:
             if not opt.used and opt.kind == "preflight":
@@ -141,6 +150,46 @@ def apply(findings: list[Finding], migrations: list[Migration], config: Config,
                            "GitLab truncated the merge request description and no scale line was found in what "
                            "it passed on: put PREFLIGHT-MIGRATION-SCALE near the top"))
     return _merge(findings, extra, config)
+
+
+def _claim_contradicted(opt: _OptOut, f: Finding, config: Config, snapshot, rules, extra: list[Finding],
+                        where: str) -> bool:
+    """Whether the stats snapshot contradicts the row count an opt-out claims for f's table
+    (then it does not silence f). Reports each contradicted claim once per table (LM007),
+    and a claimed duration far below lintmig's estimate (LM008, the claim still holds)."""
+    size = f.size
+    if snapshot is None or size is None:  # sizes are on scale findings only
+        return False
+    first = size.table not in opt.judged
+    opt.judged.add(size.table)
+    if opt.claimed_rows is not None and size.rows is not None and size.rows > opt.claimed_rows * config.claim_margin:
+        if first:
+            extra.append(_meta("LM007", rules, where, opt.line,
+                               f"the claim N={_count(opt.claimed_rows)} understates {size.table}: the stats snapshot "
+                               f"says {_count(size.rows)} rows (captured {size.captured}); it silences nothing there"))
+        return True
+    if first and opt.claimed_seconds is not None and size.seconds is not None \
+            and size.seconds > opt.claimed_seconds * config.duration_margin:
+        from .sizes import effort
+
+        extra.append(_meta("LM008", rules, where, opt.line,
+                           f"the scale line claims <{opt.claimed_seconds:g}s; lintmig estimates {effort(size)} on "
+                           f"{size.table} ({_count(size.rows)} rows, stats captured {size.captured})"))
+    return False
+
+
+def _count(n: int) -> str:
+    from .sizes import count
+
+    return count(n)
+
+
+def _small_table(f: Finding, config: Config) -> None:
+    """A scale finding on a table the snapshot calls small is a note: it fails nothing."""
+    size = f.size
+    if size is not None and size.rows is not None and size.rows < config.small_table_rows:
+        f.suppressed = Suppression("small-table", f"{size.table} has {size.rows:,} rows (stats captured "
+                                                  f"{size.captured}; small_table_rows {config.small_table_rows:,})")
 
 
 def _merge(findings: list[Finding], extra: list[Finding], config: Config) -> list[Finding]:
@@ -240,7 +289,8 @@ def _preflight(text: str, line: int, path: str, scale: set[str], rules, extra: l
     if problem:
         extra.append(_meta("LM003", rules, path, line, f"PREFLIGHT ignored: {problem}"))
         return None
-    return _OptOut("preflight", line, pairs["reason"], rules=selected)
+    return _OptOut("preflight", line, pairs["reason"], rules=selected,
+                   claimed_rows=claimed_rows("N=" + pairs["n"]) if "n" in pairs else None)
 
 
 def _pr_optouts(pr: PullRequest, config: Config, extra: list[Finding]) -> list[_OptOut]:
@@ -251,7 +301,8 @@ def _pr_optouts(pr: PullRequest, config: Config, extra: list[Finding]) -> list[_
         if problem:
             extra.append(_meta("LM003", rules, "PR description", scale_line.line, f"scale line ignored: {problem}"))
         else:
-            out.append(_OptOut("pr-scale", scale_line.line, scale_line.text, table=scale_line.table))
+            out.append(_OptOut("pr-scale", scale_line.line, scale_line.text, table=scale_line.table,
+                               claimed_rows=claimed_rows(scale_line.text), claimed_seconds=scale_line.seconds()))
     return out
 
 

@@ -25,8 +25,10 @@ def pages() -> dict[str, str]:
     for r in rules.values():
         page = f"{r.code}-{r.name}.md"
         index.append(f"| [{r.code}]({page}) | {r.name} | {r.klass} | {r.severity} | {r.summary} |")
+        cost = (f" With a stats snapshot, its findings estimate the time from the `{r.cost}` throughput "
+                "([table sizes](../table-sizes.md)).") if r.cost else ""
         text = [f"# {r.code} {r.name}", "", f"Class **{r.klass}**, severity **{r.severity}**; "
-                f"dialects: {', '.join(r.dialects)}.", "", r.summary + ".", "", "## Why", "", r.why, "",
+                f"dialects: {', '.join(r.dialects)}.{cost}", "", r.summary + ".", "", "## Why", "", r.why, "",
                 "## Use instead", "", r.use_instead]
         for verdict, title in (("bad", "Flagged"), ("good", "Not flagged")):
             examples = list(catalog.examples_of(r, verdict))

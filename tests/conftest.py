@@ -24,11 +24,24 @@ def make_config(**options) -> Config:
     return config.validate()
 
 
-def lint_text(tmp_path: Path, text: str, name: str = "0001_migration.sql", **options):
+def lint_text(tmp_path: Path, text: str, name: str = "0001_migration.sql", snapshot=None, pr=None, **options):
     path = tmp_path / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
-    return lint_paths([str(path)], make_config(**options))
+    return lint_paths([str(path)], make_config(**options), pr=pr, snapshot=snapshot)
+
+
+def snapshot_file(folder: Path, tables: dict, captured_at: str = "", name: str = "stats.json") -> Path:
+    """A stats snapshot of tables {name: rows} (100 bytes a row), captured now unless said."""
+    import datetime as dt
+    import json
+
+    when = captured_at or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"lintmig_stats": 1, "captured_at": when, "database": "postgres", "tables": {
+        table: {"rows": rows, "bytes": None if rows is None else rows * 100} for table, rows in tables.items()}}))
+    return path
 
 
 def git(repo: Path, *args: str) -> str:
@@ -70,7 +83,8 @@ def as_ci(monkeypatch) -> None:
     monkeypatch.setenv("CI", "true")
 
 
-def lint_in_repo(tmp_path: Path, before: str, after: str, name: str = "db/migrations/0001.sql", **options):
+def lint_in_repo(tmp_path: Path, before: str, after: str, name: str = "db/migrations/0001.sql", snapshot=None,
+                 pr=None, **options):
     """`before` committed on main, then `after` in the working tree of a branch: diff mode."""
     from lintmig.engine import lint_change
 
@@ -85,7 +99,7 @@ def lint_in_repo(tmp_path: Path, before: str, after: str, name: str = "db/migrat
     old = os.getcwd()
     os.chdir(repo)
     try:
-        return lint_change(make_config(**options), None, False, [])
+        return lint_change(make_config(**options), None, False, [], pr=pr, snapshot=snapshot)
     finally:
         os.chdir(old)
 

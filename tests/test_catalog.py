@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from conftest import as_ci, feature_branch, lint_in_repo, lint_text
+from conftest import as_ci, feature_branch, lint_in_repo, lint_text, snapshot_file
 from lintmig import catalog
 from lintmig.catalog import CatalogError, parse_rule
 from lintmig.checks import CHECKS
@@ -22,9 +22,10 @@ def test_every_rule_file_is_valid_and_named_after_its_rule():
 
 def test_every_rule_has_a_check_and_every_check_a_rule():
     # LM002 and LM003 judge the opt-outs themselves, in suppress.py, after the checks; LM006
-    # judges the configuration file, in configdiff.py, before them.
+    # judges the configuration file, in configdiff.py, before them; LM007-LM009 judge the
+    # stats snapshot and the scale claims against it (sizes.py, suppress.py).
     meta = {code for code, rule in RULES.items() if set(rule.applies_to) <= set(catalog.META_KINDS)}
-    assert meta == {"LM002", "LM003", "LM006"}
+    assert meta == {"LM002", "LM003", "LM006", "LM007", "LM008", "LM009"}
     assert set(CHECKS) == set(RULES) - meta
 
 
@@ -114,6 +115,13 @@ def _findings(tmp_path, example, monkeypatch=None):
     if host == "django":
         (tmp_path / "shop" / "migrations").mkdir(parents=True, exist_ok=True)
         (tmp_path / "shop" / "migrations" / "0001_initial.py").write_text(DJANGO_INITIAL)
+    if "stats" in example:  # a table-size snapshot, and maybe a pull request description
+        from lintmig import stats
+        from lintmig.pullrequest import PullRequest
+
+        made = snapshot_file(tmp_path / "snapshot", example["stats"]["tables"], example["stats"].get("captured_at", ""))
+        options["snapshot"] = stats.load(str(made))
+        options["pr"] = PullRequest(example["pr"]) if "pr" in example else None
     if "before" in example:  # the file as the base has it: lint the change in a real repository
         found = lint_in_repo(tmp_path, example["before"], text, name="db/migrations/" + name, **options).findings
     else:

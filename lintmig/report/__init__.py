@@ -10,6 +10,7 @@ from typing import Iterator
 FORMATS = ("text", "json", "sarif", "github", "gitlab", "markdown")
 
 
+
 def render(fmt: str, result, color: bool = False, show_suppressed: bool = False,
            sarif_include_suppressed: bool = False) -> Iterator[str]:
     if fmt == "sarif":

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from .shared import is_note, sized
+
 CAP = 10
 
 
@@ -31,6 +33,9 @@ def render_github(result) -> Iterator[str]:
         if f.path != "PR description":
             props = [f"file={_prop(f.path)}", f"line={f.span.line}", f"col={f.span.column}",
                      f"endLine={f.span.end_line}", f"endColumn={f.span.end_column}"] + props
-        yield f"::{f.severity} {','.join(props)}::{_data(f.message + chr(10) + 'help: ' + f.help)}\n"
+        yield f"::{f.severity} {','.join(props)}::{_data(sized(f) + chr(10) + 'help: ' + f.help)}\n"
+    for f in [f for f in result.findings if is_note(f)][:CAP]:  # small tables: notices, never failing
+        props = [f"file={_prop(f.path)}", f"line={f.span.line}", f"title={_prop(f'{f.code} {f.name} (small table)')}"]
+        yield f"::notice {','.join(props)}::{_data(f.message + chr(10) + 'small table: ' + f.suppressed.reason)}\n"
     if hidden:
         yield f"::notice title=lintmig::{hidden} more findings are not annotated (GitHub shows 10 errors and 10 warnings per step): see the step summary\n"

@@ -12,6 +12,9 @@ def render_json(result) -> Iterator[str]:
         "warnings": sum(f.severity == "warning" for f in live),
         "suppressed": len(result.findings) - len(live),
     }
+    notes = sum(f.suppressed is not None and f.suppressed.by == "small-table" for f in result.findings)
+    if notes:  # optional in version 1: the suppressed findings that are small-table notes
+        summary["notes"] = notes
     yield (f'{{"version": 1, "tool": "lintmig", "files_scanned": {result.files_scanned}, '
            f'"files_skipped": {result.files_skipped},\n "findings": [')
     for i, finding in enumerate(result.findings):

@@ -5,6 +5,7 @@ import json
 from typing import Iterator
 
 from .. import __version__, catalog
+from .shared import is_note, sized
 
 PROJECT_URL = "https://github.com/lintmig/lintmig"
 _LEVEL = {"error": "error", "warning": "warning"}
@@ -40,20 +41,23 @@ def render_sarif(result, include_suppressed: bool = False) -> Iterator[str]:
     }
     results = []
     for f in result.findings:
-        if f.suppressed is not None and not include_suppressed:
+        note = is_note(f)  # a small table: a note result, not a suppressed one
+        if f.suppressed is not None and not include_suppressed and not note:
             continue
         if f.path == "PR description":
             continue  # no file to point at
         item = {
-            "ruleId": f.code, "ruleIndex": index[f.code], "level": _LEVEL[f.severity],
-            "message": {"text": f"{f.message}\nhelp: {f.help}"},
+            "ruleId": f.code, "ruleIndex": index[f.code], "level": "note" if note else _LEVEL[f.severity],
+            "message": {"text": f"{sized(f)}\nhelp: {f.help}" + (f"\nsmall table: {f.suppressed.reason}" if note else "")},
             "locations": [{"physicalLocation": {
                 "artifactLocation": {"uri": _uri(f.path)},
                 "region": {"startLine": f.span.line, "startColumn": f.span.column,
                            "endLine": f.span.end_line, "endColumn": f.span.end_column + 1},
             }}],
         }
-        if f.suppressed is not None:
+        if f.size is not None:
+            item["properties"] = {"tableSize": f.size.to_json()}
+        if f.suppressed is not None and not note:
             item["suppressions"] = [{"kind": "inSource" if f.suppressed.by in ("preflight", "unsafe-ack") else "external",
                                      "justification": f"{f.suppressed.by}: {f.suppressed.reason}"}]
         results.append(item)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from .shared import is_note, sized
+
 _RESET, _BOLD, _RED, _YELLOW, _DIM = "\033[0m", "\033[1m", "\033[31m", "\033[33m", "\033[2m"
 
 
@@ -23,17 +25,21 @@ def render_text(result, color: bool = False, show_suppressed: bool = False) -> I
         where = paint(f"{_printable(f.path)}:{f.span.line}:{f.span.column}:", _BOLD)
         code = paint(f"{f.code} {f.name}", _RED if f.severity == "error" else _YELLOW, _BOLD)
         level = "" if f.severity == "error" else " (warning)"
-        yield f"{where} {code}{level} {f.message}\n" + paint(f"  help: {f.help}", _DIM) + "\n"
+        yield f"{where} {code}{level} {sized(f)}\n" + paint(f"  help: {f.help}", _DIM) + "\n"
+    notes = [f for f in result.findings if is_note(f)]
+    for f in notes:  # small tables: shown, but they fail nothing
+        where = paint(f"{_printable(f.path)}:{f.span.line}:{f.span.column}:", _BOLD)
+        yield f"{where} note: {f.code} {f.name} {f.message} (small table: {f.suppressed.reason})\n"
     if show_suppressed:
         for f in result.findings:
-            if f.suppressed is not None:
+            if f.suppressed is not None and not is_note(f):
                 where = paint(f"{_printable(f.path)}:{f.span.line}:{f.span.column}:", _BOLD)
                 yield f"{where} {f.code} {f.name} (suppressed by {f.suppressed.by}: {f.suppressed.reason}) {f.message}\n"
         for note in result.notes:
             yield f"note: {note}\n"
     errors = sum(f.severity == "error" for f in live)
     warnings = len(live) - errors
-    suppressed = len(result.findings) - len(live)
+    suppressed = len(result.findings) - len(live) - len(notes)
     files = f"{result.files_scanned} file{'s' if result.files_scanned != 1 else ''} scanned"
     if result.files_skipped:
         files += f", {result.files_skipped} skipped (not migrations lintmig reads)"
@@ -41,5 +47,6 @@ def render_text(result, color: bool = False, show_suppressed: bool = False) -> I
         summary = f"Found {errors} error{'s' if errors != 1 else ''} and {warnings} warning{'s' if warnings != 1 else ''} ({files}"
     else:
         summary = f"No problems found ({files}"
-    summary += f", {suppressed} suppressed)." if suppressed else ")."
+    summary += f", {suppressed} suppressed" if suppressed else ""
+    summary += f", {len(notes)} note{'s' if len(notes) != 1 else ''} on small tables)." if notes else ")."
     yield ("\n" if live else "") + summary + "\n"

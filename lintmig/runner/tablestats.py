@@ -1,0 +1,148 @@
+"""`lintmig stats --db URL`: the table sizes of a database, written as a snapshot to commit.
+
+Read only, and from the catalog alone where the database keeps sizes there: PostgreSQL's
+`pg_class.reltuples` (the planner's row estimate, refreshed by ANALYZE and autovacuum) and
+`pg_total_relation_size`, which reads file sizes, never a table. SQLite keeps no row
+estimate, so its tables are counted (`count(*)`, exact); its sizes come from the `dbstat`
+table when the library has it. The connection is opened read only on both.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+import sys
+from typing import Optional
+
+from .database import PostgresDatabase, SqliteDatabase, open_database
+from .errors import RunnerError, database_error
+
+_PG_TABLES = """
+SELECT c.oid, n.nspname, c.relname, c.relkind, c.reltuples::bigint, pg_total_relation_size(c.oid)
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p', 'm') AND c.relpersistence <> 't'
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+"""
+_PG_INDEXES = """
+SELECT i.indrelid, ic.relname, pg_relation_size(i.indexrelid)
+FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+"""
+# A partitioned table's own row estimate is empty: its leaves hold the rows.
+_PG_LEAVES = "SELECT relid FROM pg_partition_tree(%s) WHERE isleaf"
+
+
+def capture(url: str, tables: Optional[list[str]] = None) -> dict:
+    """The snapshot of the database at `url` as data (see lintmig.stats for the format)."""
+    db = open_database(url, create=False)
+    if isinstance(db, SqliteDatabase):
+        found, version, name = _sqlite(db.path), sqlite3.sqlite_version, "sqlite"
+    elif isinstance(db, PostgresDatabase):
+        (found, version), name = _postgres(db), "postgres"
+    else:  # pragma: no cover (open_database knows no other)
+        raise RunnerError(f"{url}: lintmig stats reads SQLite and PostgreSQL", 2)
+    if tables:
+        wanted = set(tables)
+        missing = sorted(wanted - set(found))
+        if missing:
+            raise RunnerError(f"--tables: no table named {', '.join(missing)} in the database", 2)
+        found = {k: v for k, v in found.items() if k in wanted}
+    return {"lintmig_stats": 1, "captured_at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "database": name, "server_version": str(version), "tables": dict(sorted(found.items()))}
+
+
+def _sqlite(path: str) -> dict:
+    def read() -> dict:
+        uri = "file:" + os.path.abspath(path).replace("?", "%3f").replace("#", "%23") + "?mode=ro"
+        conn = sqlite3.connect(uri, uri=True)
+        try:
+            names = [r[0] for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")]
+            try:
+                sizes = dict(conn.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name").fetchall())
+            except sqlite3.OperationalError:  # a library built without dbstat: sizes unknown
+                sizes = {}
+            indexes: dict[str, dict[str, int]] = {}
+            for index, table in conn.execute("SELECT name, tbl_name FROM sqlite_master WHERE type = 'index'"):
+                indexes.setdefault(table, {})[index] = sizes.get(index, 0)
+            out = {}
+            for name in names:
+                quoted = '"' + name.replace('"', '""') + '"'
+                rows = conn.execute(f"SELECT count(*) FROM {quoted}").fetchone()[0]
+                total = sizes.get(name)
+                if total is not None:
+                    total += sum(indexes.get(name, {}).values())
+                out[name] = {"rows": rows, "bytes": total, "estimated": False, "indexes": indexes.get(name, {})}
+            return out
+        finally:
+            conn.close()
+
+    return database_error(read, "reading table sizes from SQLite")
+
+
+def _postgres(db: PostgresDatabase) -> tuple[dict, str]:
+    conn = db.connect("stats")
+    try:
+        def read() -> tuple[dict, str]:
+            conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+            conn.execute("BEGIN READ ONLY")
+            by_oid = {}
+            for oid, schema, name, kind, reltuples, total in conn.execute(_PG_TABLES):
+                key = name if schema == "public" else f"{schema}.{name}"
+                rows = None if reltuples < 0 else int(reltuples)
+                if kind == "p":
+                    leaves = [r[0] for r in conn.execute(_PG_LEAVES, (oid,))]
+                    rows, total = _leaf_totals(conn, leaves)
+                by_oid[oid] = (key, {"rows": rows, "bytes": int(total) if total is not None else None,
+                                     "estimated": True, "indexes": {}})
+            for table_oid, index, size in conn.execute(_PG_INDEXES):
+                if table_oid in by_oid:
+                    by_oid[table_oid][1]["indexes"][index] = int(size)
+            version = conn.execute("SHOW server_version")[0][0]
+            conn.execute("COMMIT")
+            return dict(by_oid.values()), version.split()[0]
+
+        return database_error(read, "reading table sizes from PostgreSQL")
+    finally:
+        conn.close()
+
+
+def _leaf_totals(conn, leaves: list) -> tuple[Optional[int], int]:
+    rows, total, unknown = 0, 0, False
+    for leaf in leaves:
+        estimate, size = conn.execute("SELECT reltuples::bigint, pg_total_relation_size(%s) FROM pg_class WHERE oid = %s",
+                                      (leaf, leaf))[0]
+        unknown = unknown or estimate < 0
+        rows += max(estimate, 0)
+        total += size
+    return (None if unknown and not rows else rows), total
+
+
+def command(args) -> int:
+    """The CLI: write the snapshot, say where and what it holds."""
+    from .. import configfile
+    from ..config import UsageError
+    from ..stats import DEFAULT_PATH
+
+    try:
+        target = args.output or configfile.load(None).stats or DEFAULT_PATH
+        tables = [t.strip() for t in args.tables.split(",") if t.strip()] if args.tables else None
+        data = capture(args.db, tables)
+    except (RunnerError, UsageError) as err:
+        print(f"lintmig: error: {err}", file=sys.stderr)
+        return getattr(err, "exit_code", 2) if isinstance(err, RunnerError) else 2
+    try:
+        os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
+        with open(target, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=1, sort_keys=False)
+            fh.write("\n")
+    except OSError as err:
+        print(f"lintmig: error: cannot write {target}: {err.strerror or err}", file=sys.stderr)
+        return 2
+    unknown = [name for name, t in data["tables"].items() if t["rows"] is None]
+    print(f"wrote {target}: {len(data['tables'])} tables from {data['database']} {data['server_version']}, "
+          f"captured {data['captured_at']}")
+    if unknown:
+        print(f"note: no row estimate yet for {', '.join(unknown[:10])}{' ...' if len(unknown) > 10 else ''} "
+              "(never analysed: run ANALYZE on the server, then capture again)")
+    return 0
