@@ -116,8 +116,10 @@ def parse(raw: bytes, source: str) -> Snapshot:
         raise UsageError(f"stats: {source}: {len(raw):,} bytes is over the limit of {_MAX_BYTES:,} for a snapshot")
     try:
         data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, RecursionError):
+    except UnicodeDecodeError:
         raise UsageError(f"stats: {source}: not UTF-8 JSON") from None
+    except RecursionError:
+        raise UsageError(f"stats: {source}: JSON nested too deeply for a snapshot") from None
     except json.JSONDecodeError as err:
         raise UsageError(f"stats: {source}:{err.lineno}:{err.colno}: not valid JSON ({err.msg})") from None
     return from_data(data, source)

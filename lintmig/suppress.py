@@ -166,7 +166,8 @@ def _claim_contradicted(opt: _OptOut, f: Finding, config: Config, snapshot, rule
         if first:
             extra.append(_meta("LM007", rules, where, opt.line,
                                f"the claim N={_count(opt.claimed_rows)} understates {size.table}: the stats snapshot "
-                               f"says {_count(size.rows)} rows (captured {size.captured}); it silences nothing there"))
+                               f"says {_count(size.rows)} rows (captured {size.captured}); it silences nothing there",
+                               table=size.table))
         return True
     if first and opt.claimed_seconds is not None and size.seconds is not None \
             and size.seconds > opt.claimed_seconds * config.duration_margin:
@@ -174,7 +175,7 @@ def _claim_contradicted(opt: _OptOut, f: Finding, config: Config, snapshot, rule
 
         extra.append(_meta("LM008", rules, where, opt.line,
                            f"the scale line claims <{opt.claimed_seconds:g}s; lintmig estimates {effort(size)} on "
-                           f"{size.table} ({_count(size.rows)} rows, stats captured {size.captured})"))
+                           f"{size.table} ({_count(size.rows)} rows, stats captured {size.captured})", table=size.table))
     return False
 
 
@@ -206,10 +207,10 @@ def _merge(findings: list[Finding], extra: list[Finding], config: Config) -> lis
     return sorted(findings + extra, key=lambda f: (f.path != "PR description", order.get(f.path, len(order)), f.span, f.code))
 
 
-def _meta(code: str, rules, path: str, line: int, message: str) -> Finding:
+def _meta(code: str, rules, path: str, line: int, message: str, table: Optional[str] = None) -> Finding:
     rule = rules[code]
     return Finding(code=code, name=rule.name, severity=rule.severity, path=path, span=Span(line, 1, line, 1),
-                   message=message, help=rule.use_instead, anchor=line)
+                   message=message, help=rule.use_instead, anchor=line, table=table)
 
 
 def _op_lines(op) -> set[int]:

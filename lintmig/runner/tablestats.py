@@ -29,7 +29,7 @@ SELECT i.indrelid, ic.relname, pg_relation_size(i.indexrelid)
 FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
 """
 # A partitioned table's own row estimate is empty: its leaves hold the rows.
-_PG_LEAVES = "SELECT relid FROM pg_partition_tree(%s) WHERE isleaf"
+_PG_LEAVES = "SELECT relid::oid FROM pg_partition_tree(%s::oid::regclass) WHERE isleaf"
 
 
 def capture(url: str, tables: Optional[list[str]] = None) -> dict:
@@ -110,7 +110,7 @@ def _postgres(db: PostgresDatabase) -> tuple[dict, str]:
 def _leaf_totals(conn, leaves: list) -> tuple[Optional[int], int]:
     rows, total, unknown = 0, 0, False
     for leaf in leaves:
-        estimate, size = conn.execute("SELECT reltuples::bigint, pg_total_relation_size(%s) FROM pg_class WHERE oid = %s",
+        estimate, size = conn.execute("SELECT reltuples::bigint, pg_total_relation_size(%s::oid) FROM pg_class WHERE oid = %s::oid",
                                       (leaf, leaf))[0]
         unknown = unknown or estimate < 0
         rows += max(estimate, 0)
