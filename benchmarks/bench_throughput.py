@@ -32,9 +32,10 @@ def measure(url: str, rows: int) -> dict:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("DROP TABLE IF EXISTS lintmig_bench_child, lintmig_bench_parent")
         conn.execute("CREATE TABLE lintmig_bench_parent (id int PRIMARY KEY)")
-        conn.execute("INSERT INTO lintmig_bench_parent SELECT g FROM generate_series(0, 999) g")
+        parents = max(1, rows // 10)  # a foreign key checked against a parent a tenth the size
+        conn.execute(f"INSERT INTO lintmig_bench_parent SELECT g FROM generate_series(0, {parents - 1}) g")
         conn.execute("CREATE TABLE lintmig_bench_child (id bigint PRIMARY KEY, a int, b text, c timestamptz)")
-        conn.execute(f"INSERT INTO lintmig_bench_child SELECT g, g % 1000, md5(g::text), now() "
+        conn.execute(f"INSERT INTO lintmig_bench_child SELECT g, g % {parents}, md5(g::text), now() "
                      f"FROM generate_series(1, {rows}) g")
         conn.execute("VACUUM ANALYZE lintmig_bench_child")
         figures = {
@@ -49,7 +50,8 @@ def measure(url: str, rows: int) -> dict:
         size = conn.execute("SELECT pg_total_relation_size('lintmig_bench_child')").fetchone()[0]
         figures["table_rewrite"] = size / timed(conn, "ALTER TABLE lintmig_bench_child ALTER COLUMN a TYPE bigint")
         conn.execute("DROP TABLE lintmig_bench_child, lintmig_bench_parent")
-        version = conn.info.server_version
+        number = conn.info.server_version
+        version = f"{number // 10000}.{number % 10000}"
     return {"figures": figures, "bytes": size, "server": version}
 
 
