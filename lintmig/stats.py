@@ -31,7 +31,7 @@ class TableStats:
     rows: Optional[int]
     bytes: Optional[int]
     estimated: bool = True
-    indexes: dict[str, int] = field(default_factory=dict)
+    indexes: dict[str, Optional[int]] = field(default_factory=dict)  # bytes, None when unknown (MySQL)
 
 
 @dataclass
@@ -105,7 +105,7 @@ def from_data(data: Any, source: str) -> Snapshot:
                 rows=_count(entry.get("rows"), f"tables.{name[:60]}.rows"),
                 bytes=_count(entry.get("bytes"), f"tables.{name[:60]}.bytes"),
                 estimated=entry.get("estimated") is not False,
-                indexes={str(k): _count(v, f"tables.{name[:60]}.indexes.{str(k)[:60]}") or 0 for k, v in indexes.items()})
+                indexes={str(k): _count(v, f"tables.{name[:60]}.indexes.{str(k)[:60]}") for k, v in indexes.items()})
         return Snapshot(when, str(data.get("database") or ""), out, str(data.get("server_version") or ""), source)
     except ValueError as err:
         raise UsageError(f"stats: {source}: {err}") from None

@@ -4,7 +4,10 @@ Read only, and from the catalog alone where the database keeps sizes there: Post
 `pg_class.reltuples` (the planner's row estimate, refreshed by ANALYZE and autovacuum) and
 `pg_total_relation_size`, which reads file sizes, never a table. SQLite keeps no row
 estimate, so its tables are counted (`count(*)`, exact); its sizes come from the `dbstat`
-table when the library has it. The connection is opened read only on both.
+table when the library has it. MySQL and MariaDB report both in
+`information_schema.TABLES` (InnoDB's row count is its persistent statistics' estimate);
+the runner does not apply migrations there, so this module holds the one connection it
+needs, through PyMySQL (the `mysql` extra). Every connection is opened read only.
 """
 from __future__ import annotations
 
@@ -32,15 +35,31 @@ FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
 _PG_LEAVES = "SELECT relid::oid FROM pg_partition_tree(%s::oid::regclass) WHERE isleaf"
 
 
+_MYSQL_TABLES = """
+SELECT TABLE_NAME, TABLE_ROWS, DATA_LENGTH, INDEX_LENGTH, ENGINE
+FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'
+"""
+_MYSQL_INDEXES = """
+SELECT DISTINCT TABLE_NAME, INDEX_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE()
+"""
+
+
 def capture(url: str, tables: Optional[list[str]] = None) -> dict:
     """The snapshot of the database at `url` as data (see lintmig.stats for the format)."""
+    if url.split(":", 1)[0].split("+")[0] in ("mysql", "mariadb"):
+        found, version, name = _mysql(url) + ("mysql",)
+        return _snapshot(found, version, name, tables)
     db = open_database(url, create=False)
     if isinstance(db, SqliteDatabase):
         found, version, name = _sqlite(db.path), sqlite3.sqlite_version, "sqlite"
     elif isinstance(db, PostgresDatabase):
         (found, version), name = _postgres(db), "postgres"
     else:  # pragma: no cover (open_database knows no other)
-        raise RunnerError(f"{url}: lintmig stats reads SQLite and PostgreSQL", 2)
+        raise RunnerError(f"{url}: lintmig stats reads SQLite, PostgreSQL and MySQL", 2)
+    return _snapshot(found, version, name, tables)
+
+
+def _snapshot(found: dict, version: str, name: str, tables: Optional[list[str]]) -> dict:
     if tables:
         wanted = set(tables)
         missing = sorted(wanted - set(found))
@@ -107,6 +126,50 @@ def _postgres(db: PostgresDatabase) -> tuple[dict, str]:
         conn.close()
 
 
+def _mysql(url: str) -> tuple[dict, str]:
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        import pymysql
+    except ImportError:
+        raise RunnerError("MySQL needs PyMySQL: pip install 'lintmig[mysql]'", 2) from None
+    parts = urlsplit(url)
+    database = unquote(parts.path.lstrip("/"))
+    if not database:
+        raise RunnerError(f"{url}: name the database in the URL (mysql://user@host/app)", 2)
+
+    def read() -> tuple[dict, str]:
+        conn = pymysql.connect(host=parts.hostname or "127.0.0.1", port=parts.port or 3306,
+                               user=unquote(parts.username or ""), password=unquote(parts.password or ""),
+                               database=database, autocommit=True, connect_timeout=30)
+        try:
+            with conn.cursor() as cur:
+                try:  # MySQL 8 caches these figures for a day unless told not to (MariaDB has no cache)
+                    cur.execute("SET SESSION information_schema_stats_expiry = 0")
+                except pymysql.MySQLError:
+                    pass
+                cur.execute("SET SESSION TRANSACTION READ ONLY")
+                cur.execute("START TRANSACTION READ ONLY")
+                cur.execute(_MYSQL_TABLES)
+                out = {}
+                for name, rows, data, index, engine in cur.fetchall():
+                    out[name] = {"rows": None if rows is None else int(rows),
+                                 "bytes": None if data is None else int(data) + int(index or 0),
+                                 "estimated": (engine or "").lower() != "myisam", "indexes": {}}
+                cur.execute(_MYSQL_INDEXES)
+                for table, index in cur.fetchall():
+                    if table in out:
+                        out[table]["indexes"][index] = None  # information_schema gives no size per index
+                cur.execute("SELECT VERSION()")
+                version = cur.fetchone()[0]
+                cur.execute("COMMIT")
+            return out, str(version).split("-")[0]
+        finally:
+            conn.close()
+
+    return database_error(read, "reading table sizes from MySQL")
+
+
 def _leaf_totals(conn, leaves: list) -> tuple[Optional[int], int]:
     rows, total, unknown = 0, 0, False
     for leaf in leaves:
@@ -119,7 +182,7 @@ def _leaf_totals(conn, leaves: list) -> tuple[Optional[int], int]:
 
 
 def command(args) -> int:
-    """The CLI: write the snapshot, say where and what it holds."""
+    """The CLI: write the snapshot, say where and what it holds; exit 2 when it cannot."""
     from .. import configfile
     from ..config import UsageError
     from ..stats import DEFAULT_PATH
@@ -130,7 +193,7 @@ def command(args) -> int:
         data = capture(args.db, tables)
     except (RunnerError, UsageError) as err:
         print(f"lintmig: error: {err}", file=sys.stderr)
-        return getattr(err, "exit_code", 2) if isinstance(err, RunnerError) else 2
+        return 2  # it writes nothing to the database: every failure is a setup problem
     try:
         os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
         with open(target, "w", encoding="utf-8") as fh:
