@@ -38,6 +38,7 @@ class Result:
 
 def lint_paths(paths: list[str], config: Config, pr=None, progress=None, snapshot=None) -> Result:
     selection = paths_to_files(paths, config)
+    scanned, skipped = len(selection.files), len(selection.skipped)
     datas = read_all(selection.files, config)
     context = _ContextKeys(config.max_file_size)
     folder = cache_folder(config.cache)
@@ -46,10 +47,11 @@ def lint_paths(paths: list[str], config: Config, pr=None, progress=None, snapsho
     findings = results.get(key) if results is not None else None
     if findings is None:
         migrations = extract_all(selection.files, config, datas, context, progress)
+        del datas, selection  # the files' bytes: a 20 MB file is not held through the checks
         findings = _judged(check_all(migrations, config, separate=True), migrations, config, pr, snapshot)
         if results is not None:
             results.put(key, findings)
-    return Result(_with_stale(findings, config, snapshot), len(selection.files), len(selection.skipped), _notes(pr))
+    return Result(_with_stale(findings, config, snapshot), scanned, skipped, _notes(pr))
 
 
 def _judged(found: list[Finding], migrations: list[Migration], config: Config, pr, snapshot) -> list[Finding]:

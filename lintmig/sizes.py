@@ -104,9 +104,11 @@ def stale(snapshot, config, rules) -> Optional[Finding]:
     age = snapshot.age_days()
     if age <= limit or not config.enabled("LM009"):
         return None
+    import os
+
     rule = rules["LM009"]
     return Finding(code=rule.code, name=rule.name, severity=config.rules.get(rule.code, rule.severity),
-                   path=snapshot.source, span=Span(1, 1, 1, 1), help=rule.use_instead,
+                   path=os.path.relpath(snapshot.source), span=Span(1, 1, 1, 1), help=rule.use_instead,
                    message=(f"the stats snapshot was captured {snapshot.captured_on()}, {age:.0f} days ago "
                             f"(stats_max_age {config.stats_max_age}): sizes, notes and scale-claim checks still use it"),
                    anchor=1)
