@@ -108,3 +108,25 @@ def test_the_depth_checks_shortcut_never_skips_an_input_the_scan_refuses(pieces)
         check_depth(text)
     except UnreadablePython:
         assert not surely_shallow(text)
+
+
+_TEXT = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(code=_TEXT, path=_TEXT, message=_TEXT, table=st.none() | _TEXT, line=st.integers(1, 10**9),
+       by=st.none() | _TEXT, reason=_TEXT, rows=st.none() | st.integers(0, 10**12),
+       seconds=st.none() | st.floats(0, 1e9, allow_nan=False))
+def test_the_json_reporter_writes_exactly_what_json_dumps_would(code, path, message, table, line, by, reason, rows,
+                                                                seconds):
+    import json
+
+    from lintmig.model import Finding, Span, Suppression, TableSize
+    from lintmig.report.json import finding_json
+
+    finding = Finding(code=code, name=code + "-x", severity="error", path=path, span=Span(line, 2, line + 1, 3),
+                      message=message, help=reason, table=table, anchor=line,
+                      suppressed=None if by is None else Suppression(by, reason),
+                      size=None if rows is None else TableSize(table or "t", rows, rows, "2026-11-20", seconds,
+                                                               "index_build"))
+    assert finding_json(finding) == json.dumps(finding.to_json())
