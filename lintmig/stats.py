@@ -91,21 +91,23 @@ def from_data(data: Any, source: str) -> Snapshot:
             raise ValueError(f"captured_at {captured[:40]!r} is not a time such as 2026-11-20T09:30:00Z") from None
         if when.tzinfo is None:
             when = when.replace(tzinfo=dt.timezone.utc)
+        if when > dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1):
+            raise ValueError(f"captured_at {captured[:40]} is in the future")
         tables = data.get("tables")
         if not isinstance(tables, dict):
             raise ValueError("tables must be an object of table name to size")
         out: dict[str, TableStats] = {}
         for name, entry in tables.items():
             if not isinstance(entry, dict):
-                raise ValueError(f"tables.{name[:60]} must be an object with rows and bytes")
+                raise ValueError(f"tables.{_shown(name)} must be an object with rows and bytes")
             indexes = entry.get("indexes") or {}
             if not isinstance(indexes, dict):
-                raise ValueError(f"tables.{name[:60]}.indexes must be an object of index name to bytes")
+                raise ValueError(f"tables.{_shown(name)}.indexes must be an object of index name to bytes")
             out[name] = TableStats(
-                rows=_count(entry.get("rows"), f"tables.{name[:60]}.rows"),
-                bytes=_count(entry.get("bytes"), f"tables.{name[:60]}.bytes"),
+                rows=_count(entry.get("rows"), f"tables.{_shown(name)}.rows"),
+                bytes=_count(entry.get("bytes"), f"tables.{_shown(name)}.bytes"),
                 estimated=entry.get("estimated") is not False,
-                indexes={str(k): _count(v, f"tables.{name[:60]}.indexes.{str(k)[:60]}") for k, v in indexes.items()})
+                indexes={str(k): _count(v, f"tables.{_shown(name)}.indexes.{_shown(str(k))}") for k, v in indexes.items()})
         return Snapshot(when, str(data.get("database") or ""), out, str(data.get("server_version") or ""), source)
     except ValueError as err:
         raise UsageError(f"stats: {source}: {err}") from None
@@ -147,16 +149,22 @@ def trusted(head: Snapshot, base: Optional[Snapshot], small_rows: int) -> tuple[
         was = base_tables.get(name)
         if was is None:
             if now.rows is not None and now.rows < small_rows:
-                weakened.append(f"the stats snapshot adds {name} with {now.rows:,} rows (below small_table_rows)")
+                weakened.append(f"the stats snapshot adds {_shown(name)} with {now.rows:,} rows (below small_table_rows)")
             else:
                 tables[name] = now
             continue
         if (now.rows or 0) < (was.rows or 0) or (now.bytes or 0) < (was.bytes or 0):
-            weakened.append(f"the stats snapshot lowers {name} from {_rows(was.rows)} to {_rows(now.rows)} rows")
+            weakened.append(f"the stats snapshot lowers {_shown(name)} from {_rows(was.rows)} to {_rows(now.rows)} rows")
         tables[name] = TableStats(max(now.rows or 0, was.rows or 0) if (now.rows, was.rows) != (None, None) else None,
                                  max(now.bytes or 0, was.bytes or 0) if (now.bytes, was.bytes) != (None, None) else None,
                                  now.estimated or was.estimated, {**was.indexes, **now.indexes})
     return Snapshot(head.captured_at, head.database, tables, head.server_version, head.source), weakened
+
+
+def _shown(name: str) -> str:
+    """A table name from the file as one short line of plain text (it may be hostile)."""
+    text = name if name.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _rows(value: Optional[int]) -> str:

@@ -52,7 +52,7 @@ def _frozen_clock():
             return real.datetime(2026, 12, 1, 12, 0, tzinfo=tz)
 
     class Module:
-        datetime, timezone = Frozen, real.timezone
+        datetime, timezone, timedelta = Frozen, real.timezone, real.timedelta
 
     return Module
 
@@ -196,6 +196,9 @@ def test_a_stale_snapshot_is_a_warning_not_an_error(project, capsys):
     ("[" * 100_000, "nested too deeply"),
     ('{"lintmig_stats": 1, "captured_at": "2026-11-20T00:00:00Z", "tables": {"t": {"rows": true}}}',
      "tables.t.rows must be a whole number"),
+    ('{"lintmig_stats": 1, "captured_at": "2099-01-01T00:00:00Z", "tables": {}}', "is in the future"),
+    ('{"lintmig_stats": 1, "captured_at": "2026-11-20T00:00:00Z", "tables": {"a\\nNo problems\\u001b[2J": 5}}',
+     "tables.a\\nNo problems\\x1b[2J must be an object"),
 ])
 def test_a_broken_snapshot_is_a_configuration_error_naming_it(project, capsys, text, message):
     (project / "stats.json").write_text(text)
