@@ -254,6 +254,8 @@ def _crashed(job: tuple[str, bytes, Config], why: str) -> Migration:
 
 def _is_added(migrations: list[Migration]):
     """op -> whether the change added or changed it (always, outside diff mode)."""
+    if all(m.changed_lines is None for m in migrations):
+        return None  # a path run, or whole files: no map of every operation to build
     owner = {id(op): m for m in migrations for op in m.operations}
 
     def is_added(op) -> bool:
@@ -323,10 +325,26 @@ def check_all(migrations: list[Migration], config: Config, separate: bool = Fals
     return findings
 
 
+class _Index:
+    """id(op) -> its position in the migration, built only if a finding names an operation
+    other than the one being checked (a 20 MB file has hundreds of thousands)."""
+
+    def __init__(self, ops: list):
+        self.ops, self.current, self.at, self.built = ops, None, -1, None
+
+    def get(self, key: int) -> Optional[int]:
+        if key == self.current:
+            return self.at
+        if self.built is None:
+            self.built = {id(op): i for i, op in enumerate(self.ops)}
+        return self.built.get(key)
+
+
 def _check_migration(mig: Migration, facts, by_kind: dict, strict_rule, config: Config, checks: dict) -> list[Finding]:
     findings: list[Finding] = []
-    index = {id(op): i for i, op in enumerate(mig.operations)}
-    for op in mig.operations:
+    index = _Index(mig.operations)
+    for i, op in enumerate(mig.operations):
+        index.current, index.at = id(op), i
         for rule, fn in by_kind.get(op.kind, ()):
             if mig.dialect in rule.dialects:
                 for hit in fn(op, facts):
@@ -335,13 +353,14 @@ def _check_migration(mig: Migration, facts, by_kind: dict, strict_rule, config: 
                         facts.flagged.add(id(hit.op))
     if strict_rule is not None and config.mode == "strict":
         fn = checks[strict_rule.code]
-        for op in mig.operations:
+        for i, op in enumerate(mig.operations):
+            index.current, index.at = id(op), i
             if op.kind in strict_rule.applies_to:
                 findings.extend(_finding(strict_rule, hit, mig, config.rules, index) for hit in fn(op, facts))
     return findings
 
 
-def _finding(rule: catalog.Rule, hit, mig: Migration, severity: dict, index: dict[int, int]) -> Finding:
+def _finding(rule: catalog.Rule, hit, mig: Migration, severity: dict, index: _Index) -> Finding:
     op = hit.op
     message = hit.message
     if op.args.get("unknown"):  # the check read them as absent: say so

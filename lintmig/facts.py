@@ -6,6 +6,7 @@ each operation, and which operations share a transaction.
 """
 from __future__ import annotations
 
+import bisect
 from typing import Callable, Iterable, Optional
 
 from .model import Migration, Operation
@@ -53,11 +54,31 @@ class ChangeFacts:
         # migration's first position in a path run, after the history otherwise. One tuple,
         # not three dicts: a 20 MB file has hundreds of thousands of operations.
         self._where: dict[int, tuple[int, int, str]] = {}
-        self.settings: dict[int, dict[str, tuple[str, str]]] = {}
+        # The timeouts in force, per migration: the positions where they change and what
+        # they are from there (a SET is rare; a dict per operation was not).
+        self._settings: dict[str, tuple[list[int], list[dict[str, tuple[str, str]]]]] = {}
         self._walk()
         for mig in migrations:
-            self.settings.update(settings_in_force(mig.operations, config, mig.session_settings,
-                                                   mig.transaction_settings))
+            found = settings_in_force(mig.operations, config, mig.session_settings, mig.transaction_settings)
+            points: list[int] = []
+            values: list[dict[str, tuple[str, str]]] = []
+            last = None
+            for op in mig.operations:
+                now = found.get(id(op))
+                if not points or now is not last:
+                    points.append(self._where[id(op)][0])
+                    values.append(now or {})
+                    last = now
+            self._settings[mig.path] = (points, values)
+
+    def settings(self, op: Operation) -> dict[str, tuple[str, str]]:
+        """The timeouts in force at an operation of the change: {name: (value, scope)}."""
+        where = self._where.get(id(op))
+        if where is None:
+            return {}
+        points, values = self._settings[where[2]]
+        at = bisect.bisect_right(points, where[0]) - 1
+        return values[at] if at >= 0 else {}
 
     def _walk(self) -> None:
         pos = 0

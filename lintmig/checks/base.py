@@ -72,7 +72,7 @@ class MigrationFacts:
 
     def settings(self, op: Operation) -> dict[str, tuple[str, str]]:
         """Timeouts in force at the operation: {name: (value, scope)}."""
-        return self.change.settings.get(id(op), {})
+        return self.change.settings(op)
 
     def is_new_table(self, table: Optional[str], op: Operation) -> bool:
         return self.change.is_new_table(table, op)
