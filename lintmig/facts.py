@@ -50,10 +50,13 @@ class ChangeFacts:
         self._txn_filtered: dict[tuple, list[Operation]] = {}
         # Facts learnt about operations live here, keyed by the operation's identity in this
         # run: the operations themselves (maybe straight from the cache) are never written.
-        # id(op) -> (its position, where its change starts, its file). A change starts at its
-        # migration's first position in a path run, after the history otherwise. One tuple,
-        # not three dicts: a 20 MB file has hundreds of thousands of operations.
-        self._where: dict[int, tuple[int, int, str]] = {}
+        # id(op) -> its position; each migration's first position, and where its change
+        # starts and its file, found from a position by bisection. A change starts at its
+        # migration's first position in a path run, after the history otherwise. (A 20 MB
+        # file has hundreds of thousands of operations: one int each, nothing more.)
+        self._pos: dict[int, int] = {}
+        self._firsts: list[int] = []
+        self._spans: list[tuple[int, str]] = []
         # The timeouts in force, per migration: the positions where they change and what
         # they are from there (a SET is rare; a dict per operation was not).
         self._settings: dict[str, tuple[list[int], list[dict[str, tuple[str, str]]]]] = {}
@@ -66,14 +69,22 @@ class ChangeFacts:
             for op in mig.operations:
                 now = found.get(id(op))
                 if not points or now is not last:
-                    points.append(self._where[id(op)][0])
+                    points.append(self._pos[id(op)])
                     values.append(now or {})
                     last = now
             self._settings[mig.path] = (points, values)
 
+    def _where(self, op: Operation) -> Optional[tuple[int, int, str]]:
+        """(op's position, where its change starts, its file); None outside the change."""
+        pos = self._pos.get(id(op))
+        if pos is None:
+            return None
+        start, path = self._spans[bisect.bisect_right(self._firsts, pos) - 1]
+        return pos, start, path
+
     def settings(self, op: Operation) -> dict[str, tuple[str, str]]:
         """The timeouts in force at an operation of the change: {name: (value, scope)}."""
-        where = self._where.get(id(op))
+        where = self._where(op)
         if where is None:
             return {}
         points, values = self._settings[where[2]]
@@ -94,9 +105,11 @@ class ChangeFacts:
         for mig in self.migrations:
             if self.separate:
                 start = pos + 1
+            self._firsts.append(pos + 1)
+            self._spans.append((start, mig.path))
             for op in mig.operations:
                 pos += 1
-                self._where[id(op)] = (pos, start, mig.path)
+                self._pos[id(op)] = pos
                 self._learn(op, pos, mig)
                 if op.txn is not None:
                     self._txn_groups.setdefault(self.txn_key(mig, op), []).append(op)
@@ -162,7 +175,7 @@ class ChangeFacts:
 
     def change_start(self, op: Operation) -> int:
         """The first position of op's change: what comes before it is deployed history."""
-        return self._where[id(op)][1]
+        return self._where(op)[1]
 
     def _add_key(self, table: str, cols: Iterable[str]) -> None:
         key = tuple(c for c in cols if c)
@@ -186,9 +199,9 @@ class ChangeFacts:
     def created_in_change(self, table: Optional[str], op: Operation) -> bool:
         """Created earlier in the change, even if filled since (`CREATE TABLE ... AS`): a
         table no other session uses yet."""
-        if self._where[id(op)][2] in self._fresh:
+        if self._where(op)[2] in self._fresh:
             return True
-        seq = self._where[id(op)][0]
+        seq = self._pos[id(op)]
         return any(start < seq <= end for start, end in self._created_at.get(table or "", ()))
 
     # Questions the checks ask.
@@ -217,20 +230,20 @@ class ChangeFacts:
         return found
 
     def position(self, op: Operation) -> int:
-        return self._where[id(op)][0]
+        return self._pos[id(op)]
 
     def is_new_table(self, table: Optional[str], op: Operation) -> bool:
         """Created earlier in the change and not yet filled from an existing table."""
-        if self._where[id(op)][2] in self._fresh:
+        if self._where(op)[2] in self._fresh:
             return True
         spans = self._new_spans.get(table) if table else None
         if not spans:
             return False
-        seq = self._where[id(op)][0]
+        seq = self._pos[id(op)]
         for span in spans:
             if span[0] < seq <= span[1]:
                 only = self._new_only_in.get(id(span))
-                if only is None or only == (self._where[id(op)][2], op.anchor):
+                if only is None or only == (self._where(op)[2], op.anchor):
                     return True
         return False
 

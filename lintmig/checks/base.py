@@ -125,9 +125,17 @@ class MigrationFacts:
         """Whether an earlier operation of this migration comes from the same statement
         (`ALTER TABLE t ADD a, ADD b`, MySQL's MODIFY with NOT NULL)."""
         if self._first_in_statement is None:
+            # Only statements that gave more than one operation are kept: a 20 MB file has
+            # hundreds of thousands of statements of one operation each.
+            ops = [o for o in self.migration.operations if o.kind not in ("transaction", "set_setting")]
+            seen: set = set()
+            repeated: set = set()
+            for other in ops:
+                (repeated if other.span in seen else seen).add(other.span)
+            del seen
             self._first_in_statement = {}
-            for other in self.migration.operations:
-                if other.kind not in ("transaction", "set_setting"):
+            for other in ops:
+                if other.span in repeated:
                     self._first_in_statement.setdefault((other.span, other.table), id(other))
         return self._first_in_statement.get((op.span, op.table), id(op)) != id(op)
 
