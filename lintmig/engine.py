@@ -5,6 +5,7 @@ checks decide, reporters render.
 """
 from __future__ import annotations
 
+import operator
 import os
 from dataclasses import dataclass, field
 from typing import Optional, Union
@@ -20,6 +21,7 @@ from .order import natural_key
 from .results_cache import ResultCache, run_key
 from .sources import Source, read_source
 
+_CODE, _SPAN = operator.attrgetter("code"), operator.attrgetter("span")
 # Below this many files to parse, a process pool costs more than it saves.
 _POOL_MIN_FILES = 24
 
@@ -320,7 +322,8 @@ def check_all(migrations: list[Migration], config: Config, separate: bool = Fals
     findings: list[Finding] = []
     for mig in ordered:
         found = _check_migration(mig, MigrationFacts(change, mig), by_kind, strict_rule, config, CHECKS)
-        found.sort(key=lambda f: (f.span, f.code))
+        found.sort(key=_CODE)  # then by position: two stable sorts make no key tuple per finding
+        found.sort(key=_SPAN)
         findings.extend(found)
     return findings
 

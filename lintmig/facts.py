@@ -54,7 +54,7 @@ class ChangeFacts:
         # starts and its file, found from a position by bisection. A change starts at its
         # migration's first position in a path run, after the history otherwise. (A 20 MB
         # file has hundreds of thousands of operations: one int each, nothing more.)
-        self._pos: dict[int, int] = {}
+        self._pos: dict[Operation, int] = {}  # keyed by the operation itself (no id ints)
         self._firsts: list[int] = []
         self._spans: list[tuple[int, str]] = []
         # The timeouts in force, per migration: the positions where they change and what
@@ -69,14 +69,14 @@ class ChangeFacts:
             for op in mig.operations:
                 now = found.get(id(op))
                 if not points or now is not last:
-                    points.append(self._pos[id(op)])
+                    points.append(self._pos[op])
                     values.append(now or {})
                     last = now
             self._settings[mig.path] = (points, values)
 
     def _where(self, op: Operation) -> Optional[tuple[int, int, str]]:
         """(op's position, where its change starts, its file); None outside the change."""
-        pos = self._pos.get(id(op))
+        pos = self._pos.get(op)
         if pos is None:
             return None
         start, path = self._spans[bisect.bisect_right(self._firsts, pos) - 1]
@@ -109,7 +109,7 @@ class ChangeFacts:
             self._spans.append((start, mig.path))
             for op in mig.operations:
                 pos += 1
-                self._pos[id(op)] = pos
+                self._pos[op] = pos
                 self._learn(op, pos, mig)
                 if op.txn is not None:
                     self._txn_groups.setdefault(self.txn_key(mig, op), []).append(op)
@@ -201,7 +201,7 @@ class ChangeFacts:
         table no other session uses yet."""
         if self._where(op)[2] in self._fresh:
             return True
-        seq = self._pos[id(op)]
+        seq = self._pos[op]
         return any(start < seq <= end for start, end in self._created_at.get(table or "", ()))
 
     # Questions the checks ask.
@@ -230,7 +230,7 @@ class ChangeFacts:
         return found
 
     def position(self, op: Operation) -> int:
-        return self._pos[id(op)]
+        return self._pos[op]
 
     def is_new_table(self, table: Optional[str], op: Operation) -> bool:
         """Created earlier in the change and not yet filled from an existing table."""
@@ -239,7 +239,7 @@ class ChangeFacts:
         spans = self._new_spans.get(table) if table else None
         if not spans:
             return False
-        seq = self._pos[id(op)]
+        seq = self._pos[op]
         for span in spans:
             if span[0] < seq <= span[1]:
                 only = self._new_only_in.get(id(span))

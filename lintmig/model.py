@@ -145,7 +145,7 @@ class Span(NamedTuple):
     end_column: int
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # compared and hashed by identity: each is one thing a migration does
 class Operation:
     """One normalised thing a migration does to a database.
 

@@ -157,6 +157,8 @@ def _is_up(sections: list[tuple[int, bool]], offset: int) -> bool:
 
 def _span(locate: Locate, start: int, end: int) -> Span:
     (line, col), (end_line, end_col) = locate(start), locate(max(start, end - 1))
+    if end_line == line:
+        end_line = line  # one int object for both: a 20 MB file has hundreds of thousands of spans
     return Span(line, col, end_line, end_col)
 
 
