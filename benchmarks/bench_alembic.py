@@ -67,7 +67,7 @@ def main() -> None:
     ap.add_argument("--files", type=int, default=2000)
     args = ap.parse_args()
     folder = generate(args.files)
-    lintmig = [sys.executable, "-m", "lintmig", "check"]
+    lintmig = [*peers.lintmig(), "check"]  # as `pip install .` installs it
     guard = peers.ensure("alembic-guard")  # installed from the package index when missing
     subprocess.run(lintmig + ["--no-cache", str(folder)], env=peers.environment(), capture_output=True)  # bytecode
     work = Path(tempfile.mkdtemp(prefix="lintmig-bench-"))

@@ -6,8 +6,8 @@ and peak memory for:
   - one small file (the whole process),
   - 2,000 files cold (--no-cache) and warm (cache filled),
   - the 20 MB file,
-and the same for `squawk` (PyPI `squawk-cli`, installed into benchmarks/.peers when it is
-not on PATH) on the same files.
+and the same for `squawk` (PyPI `squawk-cli`) on the same files. Both run from
+benchmarks/.venv (see peers.py): lintmig as `pip install .` installs it.
 
     python benchmarks/bench_sql.py [--runs 3] [--files 2000] [--big-mb 20]
 """
@@ -101,7 +101,7 @@ def main() -> None:
     ap.add_argument("--squawk-limit", type=float, default=300, help="stop squawk on the big file after this many seconds")
     args = ap.parse_args()
     files, big = generate(args.files, args.big_mb)
-    lintmig = [sys.executable, "-m", "lintmig", "check", "--dialect", "postgres"]
+    lintmig = [*peers.lintmig(), "check", "--dialect", "postgres"]  # as `pip install .` installs it
     squawk = peers.ensure("squawk")  # installed from the package index when missing
     subprocess.run(lintmig + ["--no-cache", str(files[0])], env=peers.environment(), capture_output=True)  # bytecode
     work = Path(tempfile.mkdtemp(prefix="lintmig-bench-"))
