@@ -233,7 +233,7 @@ def test_hostile_files_become_lm001_and_the_good_file_is_still_reported(tmp_path
 
 
 def _crash_on_0017(job):
-    from lintmig.engine import extract_file
+    from lintmig.extract import extract_file
 
     if job[0].endswith("0017_m.sql"):
         import faulthandler
@@ -247,12 +247,13 @@ def test_a_crashing_worker_becomes_lm001_for_its_file_only(tmp_path, monkeypatch
     """A native parser that kills its process (a segfault) on one file of many."""
     from conftest import make_config
     from lintmig import engine
+    from lintmig.extract import batch
 
     folder = tmp_path / "migrations"
     folder.mkdir()
     for i in range(40):
         (folder / f"{i:04d}_m.sql").write_text(UNSAFE)
-    monkeypatch.setattr(engine, "_extract_job", _crash_on_0017)
+    monkeypatch.setattr(batch, "_extract_job", _crash_on_0017)
     found = engine.lint_paths([str(folder)], make_config(select=["LM001", "LM101"])).findings
     by_file = {(os.path.basename(f.path), f.code) for f in found}
     assert ("0017_m.sql", "LM001") in by_file and ("0017_m.sql", "LM101") not in by_file
