@@ -21,7 +21,7 @@ from typing import Any, Callable, Optional, Union
 
 from .model import Finding, Span, Suppression, TableSize
 
-FORMAT = 2
+FORMAT = 3
 _NONE = -1  # an absent optional string in a stored finding
 _INT = {int}
 
@@ -70,11 +70,16 @@ def _env_files(folders: set[str], config) -> list[str]:
 
 
 class ResultCache:
+    """One JSON file per run, in one folder. Each edit of a run's files makes a new entry of
+    up to a few megabytes, so only the KEEP most recently used are kept."""
+
+    KEEP = 32
+
     def __init__(self, folder: Path):
         self.folder = folder / f"results-v{FORMAT}"
 
     def _file(self, key: str) -> Path:
-        return self.folder / key[:2] / f"{key}.json"
+        return self.folder / f"{key}.json"
 
     def get(self, key: str) -> Optional[list[Finding]]:
         try:
@@ -82,9 +87,14 @@ class ResultCache:
                 entry = json.load(fh)
             if not isinstance(entry, dict) or entry.get("key") != key:
                 return None
-            return _findings_from_data(entry["strings"], entry["findings"])
+            found = _findings_from_data(entry["strings"], entry["findings"])
         except (OSError, ValueError, TypeError, KeyError, IndexError, RecursionError):
             return None
+        try:
+            os.utime(self._file(key))  # recently used: kept when older entries go
+        except OSError:
+            pass
+        return found
 
     def put(self, key: str, findings: list[Finding]) -> None:
         import tempfile
@@ -92,13 +102,28 @@ class ResultCache:
         strings, rows = _findings_to_data(findings)
         target = self._file(key)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 json.dump({"key": key, "strings": strings, "findings": rows}, fh, separators=(",", ":"))
             os.replace(tmp, target)
+            self._prune()
         except (OSError, ValueError, TypeError):
             pass
+
+    def _prune(self) -> None:
+        entries = []
+        for entry in os.scandir(self.folder):
+            if entry.name.endswith(".json"):
+                try:
+                    entries.append((entry.stat().st_mtime_ns, entry.path))
+                except OSError:
+                    continue  # removed by a concurrent run
+        for _, path in sorted(entries, reverse=True)[self.KEEP:]:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
 
 
 def _findings_to_data(findings: list[Finding]) -> tuple[list[str], list[list[int]]]:

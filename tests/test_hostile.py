@@ -81,7 +81,7 @@ def test_a_poisoned_or_damaged_cache_entry_is_a_miss(repo, capsys, tmp_path):
     argv = ("--cache-dir", str(folder), "db/migrations/0002_index.sql")
     cold = run(capsys, *argv)[1]
     (extracted,) = folder.glob("extract-v*/*/*.json")
-    (results,) = folder.glob("results-v*/*/*.json")
+    (results,) = folder.glob("results-v*/*.json")
     key = json.loads(extracted.read_text())["key"]
     run_key = json.loads(results.read_text())["key"]
     damaged = ['{"key": "x", "migration": {"operations": []}}', "not json", "[1, 2]", '{"a": ' * 5000,
@@ -436,3 +436,25 @@ def test_a_foreign_key_target_naming_a_path_reads_nothing_outside(tmp_path):
                                     "        null=True, on_delete=models.CASCADE, to='../outside.secret', db_column='ref'))]\n")
     found = lint_paths([str(app)], make_config(select=["LM111", "LM205"])).findings
     assert found == []  # the target's key type is unknown: nothing claimed, nothing read from outside
+
+
+def test_the_results_cache_keeps_only_the_most_recently_used_runs(tmp_path):
+    import time
+
+    from lintmig.model import Finding, Span
+    from lintmig.results_cache import ResultCache
+
+    cache = ResultCache(tmp_path)
+    finding = Finding("LM101", "non-concurrent-index", "error", "a.sql", Span(1, 1, 1, 9), "m", "h")
+    first = [f"{i:040x}" for i in range(ResultCache.KEEP)]
+    later = [f"{i:040x}" for i in range(ResultCache.KEEP, ResultCache.KEEP + 8)]
+    for key in first:
+        cache.put(key, [finding])
+        time.sleep(0.002)
+    assert cache.get(first[0]) is not None  # used again: now among the most recent
+    for key in later:
+        time.sleep(0.002)
+        cache.put(key, [finding])
+    kept = {p.stem for p in cache.folder.glob("*.json")}
+    assert len(kept) == ResultCache.KEEP and first[0] in kept and set(later) <= kept
+    assert not set(first[1:9]) & kept  # the least recently used went first
