@@ -183,9 +183,7 @@ def base_config(head: Config, named: Optional[str], commit: str, root: str) -> t
 def guard(head: Config, named: Optional[str], explicit_base: Optional[str], staged: bool,
           pr) -> tuple[Config, list[Finding]]:
     """The settings that apply to a diff-mode run, and an LM006 finding per weakening."""
-    from . import catalog
     from .gitdiff import base_commit, repo_root
-    from .model import Suppression
     from .suppress import config_change_approval
 
     root = repo_root()
@@ -194,28 +192,34 @@ def guard(head: Config, named: Optional[str], explicit_base: Optional[str], stag
     if not weakened or base.rules.get("LM006") == "off":
         return head, []
     approval = config_change_approval(base.unsafe_ack_label, pr)
-    rule = catalog.load()["LM006"]
     source = head.source or base_file or ".lintmig.yaml"
     lines = _lines(head.source)
     shown = os.path.relpath(os.path.join(root, source)) if not os.path.isabs(source) else os.path.relpath(source)
-    findings = []
-    for setting, what in weakened:
-        line = lines.get(setting) or lines.get(setting.split(".")[0]) or 1
-        message = f"the change weakens the gate: {what}"
-        message += "; the label approves it" if approval else "; the base's setting applies until it is approved"
-        findings.append(Finding(code=rule.code, name=rule.name, severity=base.rules.get("LM006", rule.severity),
-                                path=shown, span=Span(line, 1, line, 1), message=message, help=rule.use_instead,
-                                anchor=line, suppressed=Suppression("unsafe-ack", approval) if approval else None))
+    findings = [_weakening(base, shown, lines.get(setting) or lines.get(setting.split(".")[0]) or 1, what, approval,
+                           "the base's setting applies") for setting, what in weakened]
     return (head if approval else merged(head, base, weakened)), findings
+
+
+def _weakening(config: Config, path: str, line: int, what: str, approval: Optional[str], standing: str) -> Finding:
+    """The LM006 finding for one weakening: suppressed when the label approves it, else
+    saying what applies meanwhile (`standing`)."""
+    from . import catalog
+    from .model import Suppression
+
+    rule = catalog.load()["LM006"]
+    message = f"the change weakens the gate: {what}; " + (
+        "the label approves it" if approval else f"{standing} until it is approved")
+    return Finding(code=rule.code, name=rule.name, severity=config.rules.get("LM006", rule.severity), path=path,
+                   span=Span(line, 1, line, 1), message=message, help=rule.use_instead, anchor=line,
+                   suppressed=Suppression("unsafe-ack", approval) if approval else None)
 
 
 def guard_stats(config: Config, snapshot, explicit_base: Optional[str], staged: bool, pr):
     """The stats snapshot a diff-mode run trusts, and an LM006 finding per edit of it that
     would weaken the gate (a table shrunk, or added below small_table_rows): until the
     unsafe-ack label approves them, the base's figures stand for those tables."""
-    from . import catalog, stats
+    from . import stats
     from .gitdiff import base_commit, file_at, repo_root
-    from .model import Suppression
     from .suppress import config_change_approval
 
     root = os.path.realpath(repo_root())
@@ -232,12 +236,7 @@ def guard_stats(config: Config, snapshot, explicit_base: Optional[str], staged: 
     if not weakened or config.rules.get("LM006") == "off":
         return snapshot, []
     approval = config_change_approval(config.unsafe_ack_label, pr)
-    rule = catalog.load()["LM006"]
-    findings = [Finding(code=rule.code, name=rule.name, severity=config.rules.get("LM006", rule.severity),
-                        path=os.path.relpath(full), span=Span(1, 1, 1, 1), help=rule.use_instead, anchor=1,
-                        message=f"the change weakens the gate: {what}" + (
-                            "; the label approves it" if approval else "; the base's figures apply until it is approved"),
-                        suppressed=Suppression("unsafe-ack", approval) if approval else None)
+    findings = [_weakening(config, os.path.relpath(full), 1, what, approval, "the base's figures apply")
                 for what in weakened]
     return (snapshot if approval else trusted), findings
 

@@ -29,6 +29,14 @@ class Source:
     data: Union[bytes, str, None] = field(default=None, compare=False, repr=False)
 
 
+def printable(text: str) -> str:
+    """Text from the repository as one line of plain text: control characters (a newline, an
+    escape sequence in a hostile file or table name) are shown escaped."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def git_work_tree(folder: str) -> Optional[str]:
     """The git work tree holding `folder` (found by its `.git`, without asking git)."""
     here = folder

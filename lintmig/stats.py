@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from .config import UsageError
+from .sources import printable
 
 FORMAT = 1
 DEFAULT_PATH = ".lintmig/stats.json"
@@ -155,15 +156,19 @@ def trusted(head: Snapshot, base: Optional[Snapshot], small_rows: int) -> tuple[
             continue
         if (now.rows or 0) < (was.rows or 0) or (now.bytes or 0) < (was.bytes or 0):
             weakened.append(f"the stats snapshot lowers {_shown(name)} from {_rows(was.rows)} to {_rows(now.rows)} rows")
-        tables[name] = TableStats(max(now.rows or 0, was.rows or 0) if (now.rows, was.rows) != (None, None) else None,
-                                 max(now.bytes or 0, was.bytes or 0) if (now.bytes, was.bytes) != (None, None) else None,
+        tables[name] = TableStats(_larger(now.rows, was.rows), _larger(now.bytes, was.bytes),
                                  now.estimated or was.estimated, {**was.indexes, **now.indexes})
     return Snapshot(head.captured_at, head.database, tables, head.server_version, head.source), weakened
 
 
+def _larger(a: Optional[int], b: Optional[int]) -> Optional[int]:
+    """The larger of two counts, an unknown one counting as none (both unknown: unknown)."""
+    return None if a is None and b is None else max(a or 0, b or 0)
+
+
 def _shown(name: str) -> str:
     """A table name from the file as one short line of plain text (it may be hostile)."""
-    text = name if name.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
+    text = printable(name)
     return text if len(text) <= 80 else text[:77] + "..."
 
 

@@ -20,6 +20,7 @@ from . import catalog
 from .config import Config
 from .model import Comment, Finding, Migration, Span, Suppression
 from .pullrequest import PullRequest, claimed_rows
+from .sizes import count, effort
 
 UNSILENCEABLE = {"LM001", "LM002", "LM003", "LM006", "LM007", "LM008", "LM009"}
 _PLACEHOLDERS = {
@@ -165,24 +166,16 @@ def _claim_contradicted(opt: _OptOut, f: Finding, config: Config, snapshot, rule
     if opt.claimed_rows is not None and size.rows is not None and size.rows > opt.claimed_rows * config.claim_margin:
         if first:
             extra.append(_meta("LM007", rules, where, opt.line,
-                               f"the claim N={_count(opt.claimed_rows)} understates {size.table}: the stats snapshot "
-                               f"says {_count(size.rows)} rows (captured {size.captured}); it silences nothing there",
+                               f"the claim N={count(opt.claimed_rows)} understates {size.table}: the stats snapshot "
+                               f"says {count(size.rows)} rows (captured {size.captured}); it silences nothing there",
                                table=size.table))
         return True
     if first and opt.claimed_seconds is not None and size.seconds is not None \
             and size.seconds > opt.claimed_seconds * config.duration_margin:
-        from .sizes import effort
-
         extra.append(_meta("LM008", rules, where, opt.line,
                            f"the scale line claims <{opt.claimed_seconds:g}s; lintmig estimates {effort(size)} on "
-                           f"{size.table} ({_count(size.rows)} rows, stats captured {size.captured})", table=size.table))
+                           f"{size.table} ({count(size.rows)} rows, stats captured {size.captured})", table=size.table))
     return False
-
-
-def _count(n: int) -> str:
-    from .sizes import count
-
-    return count(n)
 
 
 def _small_table(f: Finding, config: Config) -> None:

@@ -3,17 +3,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from ..sources import printable
 from .shared import is_note, sized
 
 _RESET, _BOLD, _RED, _YELLOW, _DIM = "\033[0m", "\033[1m", "\033[31m", "\033[33m", "\033[2m"
-
-
-def _printable(path: str) -> str:
-    """A file name as one line of plain text: control characters (a newline, an escape
-    sequence in a hostile name) are shown escaped."""
-    if path.isprintable():
-        return path
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in path)
 
 
 def render_text(result, color: bool = False, show_suppressed: bool = False) -> Iterator[str]:
@@ -22,18 +15,18 @@ def render_text(result, color: bool = False, show_suppressed: bool = False) -> I
 
     live = [f for f in result.findings if f.suppressed is None]
     for f in live:
-        where = paint(f"{_printable(f.path)}:{f.span.line}:{f.span.column}:", _BOLD)
+        where = paint(f"{printable(f.path)}:{f.span.line}:{f.span.column}:", _BOLD)
         code = paint(f"{f.code} {f.name}", _RED if f.severity == "error" else _YELLOW, _BOLD)
         level = "" if f.severity == "error" else " (warning)"
         yield f"{where} {code}{level} {sized(f)}\n" + paint(f"  help: {f.help}", _DIM) + "\n"
     notes = [f for f in result.findings if is_note(f)]
     for f in notes:  # small tables: shown, but they fail nothing
-        where = paint(f"{_printable(f.path)}:{f.span.line}:{f.span.column}:", _BOLD)
+        where = paint(f"{printable(f.path)}:{f.span.line}:{f.span.column}:", _BOLD)
         yield f"{where} note: {f.code} {f.name} {f.message} (small table: {f.suppressed.reason})\n"
     if show_suppressed:
         for f in result.findings:
             if f.suppressed is not None and not is_note(f):
-                where = paint(f"{_printable(f.path)}:{f.span.line}:{f.span.column}:", _BOLD)
+                where = paint(f"{printable(f.path)}:{f.span.line}:{f.span.column}:", _BOLD)
                 yield f"{where} {f.code} {f.name} (suppressed by {f.suppressed.by}: {f.suppressed.reason}) {f.message}\n"
         for note in result.notes:
             yield f"note: {note}\n"
