@@ -96,7 +96,11 @@ def _extract_many(todo: list[tuple[str, bytes, str]], config: Config, progress=N
 
 def _extract_jobs(jobs: list, advance) -> list[Migration]:
     if len(jobs) >= _POOL_MIN_FILES:
+        import gc
+
         import sqlglot  # noqa: F401  (imported once here, shared by the forked workers)
+
+        gc.freeze()  # its modules: never garbage, and not copied by the collector's writes
 
         from .parallel import pool_map
 
