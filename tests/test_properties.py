@@ -130,3 +130,57 @@ def test_the_json_reporter_writes_exactly_what_json_dumps_would(code, path, mess
                       size=None if rows is None else TableSize(table or "t", rows, rows, "2026-11-20", seconds,
                                                                "index_build"))
     assert finding_json(finding) == json.dumps(finding.to_json())
+
+
+_PY_LINES = ["x = 1", "x = 1  # trailing", "# a comment line", "", "s = '# not a comment'", 's = """doc\n# inside\n"""',
+             "call(  # in brackets\n    a,  # after a\n    b,\n)", "if x:  # guard\n    y = 2\n    # end of block",
+             "def upgrade():\n    op.execute('SELECT 1')  # lintmig: ignore LM101", "class C:\n    pass",
+             "def downgrade():\n    # undo\n    pass", "@decorator  # deco\ndef f():\n    pass", "x = (1 +\n     2)  # sum",
+             "\\\n    # after continuation", "s = f'{x}#'  # f", "t = r'\\d+'  # raw"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=st.lists(st.sampled_from(_PY_LINES), max_size=12), newline_at_end=st.booleans(), data=st.data())
+def test_comments_of_the_position_pass_and_the_rest_match_the_tokenizer(lines, newline_at_end, data):
+    """The reader takes comments from its position pass over the first statements and
+    tokenizes only the rest of the file; together they are every comment, on its line."""
+    import libcst as cst
+
+    from lintmig.extract.pypos import positions
+    from lintmig.extract.pyreader import python_comments
+
+    text = "\n".join(lines) + ("\n" if newline_at_end else "")
+    try:
+        module = cst.parse_module(text)
+        compile(text, "<test>", "exec")
+    except (cst.ParserSyntaxError, SyntaxError):
+        return
+    body = list(module.body)
+    cut = data.draw(st.integers(0, len(body)))
+    _, comments, rest = positions(module, body[:cut])
+    found = [(c.line, c.text) for c in comments + python_comments(text, rest)]
+    assert found == [(c.line, c.text) for c in python_comments(text)]
+
+
+@settings(max_examples=500, deadline=None)
+@given(prefix=st.sampled_from(["", "r", "u", "R", "U"]), quote=st.sampled_from(["'", '"', "'''", '"""']),
+       body=st.text(alphabet=st.sampled_from(["a", " ", "#", "\\", "n", "'", '"', "\r", "\n", "\t", "é", "{", "0"]),
+                    max_size=20))
+def test_string_literals_read_without_literal_eval_have_its_value(prefix, quote, body):
+    import ast
+    import warnings
+
+    import libcst as cst
+
+    from lintmig.extract.pytext import literal_value
+
+    source = f"{prefix}{quote}{body}{quote}"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escape sequences: still a value
+            expected = ast.literal_eval(source)
+        node = cst.parse_expression(source)
+    except (SyntaxError, ValueError, cst.ParserSyntaxError):
+        return
+    if isinstance(node, cst.SimpleString):
+        assert literal_value(node) == expected

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import libcst as cst
 
@@ -83,6 +83,15 @@ def parse_python(text: str) -> cst.Module:
     return cst.parse_module(text)
 
 
+def _start_of(positions: dict) -> Callable[[cst.CSTNode], Optional[tuple[int, int]]]:
+    """(line, column) where a node starts, None when the position pass skipped it."""
+    def start(node: cst.CSTNode) -> Optional[tuple[int, int]]:
+        found = positions.get(node)
+        return None if found is None else (found[0][0], found[0][1] + 1)
+
+    return start
+
+
 class PythonReader:
     """Base of a front end over one Python file; `txn` is the transaction its migration runs in."""
 
@@ -95,15 +104,17 @@ class PythonReader:
         body = list(self.module.body)
         while body and isinstance(body[-1], cst.FunctionDef) and body[-1].name.value in skip_functions:
             body.pop()  # nothing there is reported: spare it the position pass
-        self._positions = positions(self.module.with_changes(body=body)) if with_positions else {}
-        self.eval = Evaluator(self.pos)
+        self._positions: dict = {}
+        self.comments: list[Comment] = []
+        if with_positions:
+            self._positions, self.comments, rest = positions(self.module, body)
+            self.comments.extend(python_comments(text, rest))
+        self.eval = Evaluator(_start_of(self._positions))  # not self.pos: no cycle to leave to the collector
         self.ops: list[Operation] = []
-        self.comments: list[Comment] = python_comments(text) if with_positions else []
         self._strings = 0
 
     def pos(self, node: cst.CSTNode) -> Optional[tuple[int, int]]:
-        found = self._positions.get(node)
-        return None if found is None else (found[0][0], found[0][1] + 1)
+        return self.eval.position(node)
 
     def span(self, node: cst.CSTNode) -> Span:
         if not self._positions:  # a reader for facts only, reporting nothing
@@ -173,16 +184,22 @@ def _header_like(small: cst.CSTNode) -> bool:
     return False
 
 
-def python_comments(text: str) -> list[Comment]:
-    """`#` comments, read with Python's own tokenizer (docstrings are strings, not comments)."""
+def python_comments(text: str, from_line: int = 1) -> list[Comment]:
+    """`#` comments from line `from_line` on (where a top-level statement starts), read
+    with Python's own tokenizer (docstrings are strings, not comments)."""
     import io
     import tokenize
 
     out: list[Comment] = []
+    parts = text.split("\n", from_line - 1)
+    if len(parts) < from_line:  # the file ends before that line
+        return out
+    rest = parts[-1]
     try:
-        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+        for tok in tokenize.generate_tokens(io.StringIO(rest).readline):
             if tok.type == tokenize.COMMENT:
-                out.append(Comment(tok.start[0], tok.start[0], tok.string))
+                line = tok.start[0] + from_line - 1
+                out.append(Comment(line, line, tok.string))
     except (tokenize.TokenError, SyntaxError, IndentationError):
         pass
     return out

@@ -118,6 +118,17 @@ def dotted(node: cst.BaseExpression) -> str:
     return ""
 
 
+def literal_value(node: cst.SimpleString) -> str:
+    """The value of a (non-bytes) string literal. A body with no backslash and no carriage
+    return is its own value; only the rest goes through ast.literal_eval, whose helper
+    closures are reference cycles that the collector, not reference counting, frees."""
+    quote = node.quote
+    body = node.value[len(node.prefix) + len(quote):-len(quote)]
+    if "\\" in body or "\r" in body:
+        return node.evaluated_value
+    return body
+
+
 class Evaluator:
     """Evaluates expressions against an environment of names."""
 
@@ -140,7 +151,7 @@ class Evaluator:
         if isinstance(node, cst.SimpleString):
             if "b" in node.prefix.lower():
                 return UNKNOWN
-            value = node.evaluated_value
+            value = literal_value(node)
             at = self.position(node)
             # With escapes in the literal, positions inside it are approximate; its start is exact.
             start = (at[0], at[1] + len(node.prefix) + len(node.quote)) if at else None
