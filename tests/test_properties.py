@@ -176,11 +176,14 @@ def test_string_literals_read_without_literal_eval_have_its_value(prefix, quote,
 
     source = f"{prefix}{quote}{body}{quote}"
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # invalid escape sequences: still a value
-            expected = ast.literal_eval(source)
         node = cst.parse_expression(source)
-    except (SyntaxError, ValueError, cst.ParserSyntaxError):
+    except cst.ParserSyntaxError:
         return
-    if isinstance(node, cst.SimpleString):
-        assert literal_value(node) == expected
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # invalid escape sequences: still a value
+        try:
+            expected = ast.literal_eval(source)
+        except (SyntaxError, ValueError):
+            return
+        if isinstance(node, cst.SimpleString):
+            assert literal_value(node) == expected

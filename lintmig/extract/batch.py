@@ -80,6 +80,9 @@ def extract_all(files: list[Source], config: Config, datas: Optional[list[tuple[
             cache.put(key, migration)
     if cache:
         cache.save()
+    import gc
+
+    gc.freeze()  # the migrations live to the end of the run: no collector pass need walk them
     return [results[src.path] for src in files]
 
 

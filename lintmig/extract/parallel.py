@@ -7,6 +7,7 @@ the cores are already busy.
 """
 from __future__ import annotations
 
+import gc
 import os
 from typing import Optional
 
@@ -15,10 +16,12 @@ WINDOW = 40000  # statements handed to the pool at once
 _enabled = True
 
 
-def disable() -> None:
-    """Pool initializer: a worker never starts a pool of its own."""
+def _in_worker() -> None:
+    """Pool initializer: a worker never starts a pool of its own, and collects its garbage
+    (the parent stops collecting while it only takes in results)."""
     global _enabled
     _enabled = False
+    gc.enable()
 
 
 def _read_chunk(job: tuple[list[str], str]) -> list:
@@ -40,17 +43,34 @@ def pool_map(fn, jobs: list, chunksize: int = 1, on_crash=None, progress=None) -
     if not _enabled or workers < 2:
         return None
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
 
     try:
         context = multiprocessing.get_context("fork")
     except ValueError:
         return None
     chunks = [jobs[i:i + chunksize] for i in range(0, len(jobs), max(1, chunksize))]
+    collecting = gc.isenabled()
+    # What arrives lives to the end of the run: collector passes over it would be wasted.
+    gc.disable()
+    try:
+        done = _run_chunks(context, workers, fn, chunks, on_crash, progress)
+        out = []
+        for index, chunk in enumerate(chunks):
+            out.extend(done[index] if index in done else [_isolated(context, fn, job, on_crash) for job in chunk])
+        return out
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _run_chunks(context, workers: int, fn, chunks: list[list], on_crash, progress) -> dict[int, list]:
+    """Results of the chunks whose worker lived, by chunk index."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     done: dict[int, list] = {}
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=disable) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_in_worker) as pool:
             futures = [pool.submit(_run_chunk, fn, chunk) for chunk in chunks]
             for index, future in enumerate(futures):
                 try:
@@ -63,10 +83,7 @@ def pool_map(fn, jobs: list, chunksize: int = 1, on_crash=None, progress=None) -
     except BrokenProcessPool:
         if on_crash is None:
             raise
-    out = []
-    for index, chunk in enumerate(chunks):
-        out.extend(done[index] if index in done else [_isolated(context, fn, job, on_crash) for job in chunk])
-    return out
+    return done
 
 
 def _run_chunk(fn, chunk: list) -> list:
@@ -93,7 +110,7 @@ def _isolated(context, fn, job, on_crash):
 
 
 def _send_result(fn, job, sender) -> None:
-    disable()
+    _in_worker()
     sender.send((fn(job),))
     sender.close()
 
