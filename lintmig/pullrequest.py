@@ -20,6 +20,7 @@ MARKER = "PREFLIGHT-MIGRATION-SCALE:"
 _DURATION = re.compile(r"<\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min)\b", re.I)
 _ROWS = re.compile(r"\bN\s*=\s*(\d[\d,]*(?:\.\d+)?)\s*([kKmM])?(?![\w.])")
 _TABLE = re.compile(r"\btable\s*=\s*([\w.]+)")
+_MOST_ROWS = 10 ** 18  # more than any table holds: a larger claim means no more
 
 
 def claimed_rows(text: str) -> Optional[int]:
@@ -27,8 +28,8 @@ def claimed_rows(text: str) -> Optional[int]:
     m = _ROWS.search(text)
     if not m:
         return None
-    number = float(m.group(1).replace(",", ""))
-    return int(number * {"k": 1e3, "m": 1e6}.get((m.group(2) or "").lower(), 1))
+    number = float(m.group(1).replace(",", ""))  # a thousand digits read as infinity, not an error
+    return int(min(number * {"k": 1e3, "m": 1e6}.get((m.group(2) or "").lower(), 1), _MOST_ROWS))
 
 
 @dataclass

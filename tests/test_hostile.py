@@ -340,6 +340,19 @@ def test_scale_lines_hidden_in_html_comments_silence_nothing(tmp_path, capsys):
         assert "inside an HTML comment" in capsys.readouterr()[0]
 
 
+@pytest.mark.parametrize("count", ["9" * 5000, "9" * 400, "1" + ",000" * 2000 + "M"], ids=["5000-digits", "400-digits", "commas"])
+def test_a_claimed_row_count_of_thousands_of_digits_is_a_number_not_a_crash(tmp_path, capsys, count):
+    path = tmp_path / "0001.sql"
+    body = tmp_path / "pr.md"
+    body.write_text(f"PREFLIGHT-MIGRATION-SCALE: <30s N={count} measured on staging\n")
+    for sql, pr, by in ((f"SET lock_timeout = '2s';\n{UNSAFE}", ["--pr-body", str(body)], "pr-scale"),
+                        (f"SET lock_timeout = '2s';\n-- PREFLIGHT: async=true reason=\"ran in 20s on a copy, N={count}\"\n"
+                         f"{UNSAFE}", [], "preflight")):
+        path.write_text(sql)
+        code, report, _ = run(capsys, "--no-cache", *pr, str(path))
+        assert code == 0 and [(f["code"], f["suppressed"]["by"]) for f in report["findings"]] == [("LM101", by)]
+
+
 def _weaken(repo, text, capsys, *labels):
     (repo / "db" / "migrations" / "0002_index.sql").write_text(UNSAFE)
     (repo / ".lintmig.yaml").write_text(text)
