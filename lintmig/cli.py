@@ -67,6 +67,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def entry() -> int:
+    """The `lintmig` command (and `python -m lintmig`): one run, then the process exits."""
+    from .collector import one_run_per_process
+
+    one_run_per_process()
+    return main()
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     for stream in (sys.stdout, sys.stderr):  # a file name that is not UTF-8 must not end the run
         if hasattr(stream, "reconfigure"):
@@ -142,26 +150,15 @@ def _config_from_flags(args, diff_mode: bool = False, pr=None):
     return config.validate(), weakened
 
 
-def _collect_less() -> None:
-    """A check run's objects (operations, facts, findings) live until it ends, and the
-    collector's full passes walk all of them again each time they grow by a quarter: about
-    0.7 s of a cold run over 2,000 files, and a quarter of the 20 MB file's time
-    (benchmarks/bench_sql.py). Young garbage (sqlglot's trees hold cycles) is still
-    collected by the young generations; a full pass then almost never runs."""
-    import gc
-
-    gc.freeze()  # what was imported so far is never garbage
-    gc.set_threshold(5_000, 10, 1_000)
-
-
 def _check(args) -> int:
+    from .collector import collect_less
     from .config import UsageError
     from .engine import lint_paths
     from .progress import for_run
     from .pullrequest import from_environment
     from .report import render
 
-    _collect_less()
+    collect_less()
     pr = from_environment(args.pr_body)
     diff_mode = not args.paths or bool(args.base or args.staged)
     config, weakened = _config_from_flags(args, diff_mode, pr)

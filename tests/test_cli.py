@@ -199,3 +199,28 @@ def test_progress_never_reaches_ci_logs_machine_formats_or_redirected_streams(fm
     monkeypatch.setenv("CI", ci) if ci else monkeypatch.delenv("CI", raising=False)
     monkeypatch.delenv("TERM", raising=False)
     assert progress.for_run(fmt, _Terminal() if tty else io.StringIO()) is None
+
+
+def test_a_run_inside_a_longer_process_leaves_its_collector_alone(tmp_path, capsys):
+    """The command line tunes Python's cycle collector for one run and exit; `main` called
+    by a process that goes on (a library caller, this suite) must not freeze its objects."""
+    import gc
+
+    for i in range(30):  # enough files for the process pool, which disables the collector meanwhile
+        (tmp_path / f"{i:04d}_m.sql").write_text(BAD)
+    before = (gc.get_threshold(), gc.get_freeze_count(), gc.isenabled())
+    code, out, _ = run(["check", "--no-cache", str(tmp_path)], capsys)
+    assert code == 1 and "LM101" in out
+    assert (gc.get_threshold(), gc.get_freeze_count(), gc.isenabled()) == before
+
+
+def test_the_command_tunes_the_collector_and_finds_the_same(tmp_path):
+    for i in range(30):
+        (tmp_path / f"{i:04d}_m.sql").write_text(BAD)
+    probe = ("import gc, sys; sys.argv = ['lintmig', 'check', '--no-cache', '--format', 'json', sys.argv[1]]\n"
+             "from lintmig.cli import entry\ncode = entry()\n"
+             "print(gc.get_threshold(), gc.get_freeze_count() > 0, file=sys.stderr); sys.exit(code)")
+    done = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 1
+    assert sum(f["code"] == "LM101" for f in json.loads(done.stdout)["findings"]) == 30
+    assert done.stderr.strip().splitlines()[-1] == "(5000, 10, 1000) True"

@@ -10,6 +10,7 @@ import os
 from typing import Optional, Union
 
 from ..cache import ExtractCache, open_cache
+from ..collector import keep_to_the_end
 from ..config import Config
 from ..model import Migration
 from ..order import natural_key
@@ -80,9 +81,7 @@ def extract_all(files: list[Source], config: Config, datas: Optional[list[tuple[
             cache.put(key, migration)
     if cache:
         cache.save()
-    import gc
-
-    gc.freeze()  # the migrations live to the end of the run: no collector pass need walk them
+    keep_to_the_end()  # the migrations
     return [results[src.path] for src in files]
 
 
@@ -99,11 +98,9 @@ def _extract_many(todo: list[tuple[str, bytes, str]], config: Config, progress=N
 
 def _extract_jobs(jobs: list, advance) -> list[Migration]:
     if len(jobs) >= _POOL_MIN_FILES:
-        import gc
-
         import sqlglot  # noqa: F401  (imported once here, shared by the forked workers)
 
-        gc.freeze()  # its modules: never garbage, and not copied by the collector's writes
+        keep_to_the_end()  # its modules: not copied into the workers by the collector's writes
 
         from .parallel import pool_map
 
