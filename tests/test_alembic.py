@@ -125,3 +125,24 @@ def test_sql_through_an_aliased_text_import_is_read(tmp_path):
                     + "    op.execute(sql_text('CREATE INDEX ix_orders_a ON orders (a)'))\n")
     found = lint_paths([str(path)], make_config(select=["LM101", "LM004"])).findings
     assert [(f.code, f.table) for f in found] == [("LM101", "orders")]
+
+
+def test_valid_python_that_libcst_validation_rejects_is_still_read(tmp_path):
+    # libcst 1.9 built this expression and then raised TypeError checking it.
+    path = revision(tmp_path, "r.py", "r1", None,
+                    '    pick = () if 0 else(lambda:())\n    op.create_index("ix", "orders", ["a"])\n')
+    assert [f.code for f in lint_paths([str(path)], make_config()).findings if f.code in ("LM001", "LM101")] == ["LM101"]
+    helper = tmp_path / "helper.py"
+    helper.write_text("pick = () if 0 else(lambda:())\n")
+    assert lint_paths([str(helper)], make_config()).findings == []
+
+
+def test_nodes_built_after_parsing_are_checked_again():
+    import libcst as cst
+    import pytest
+
+    from lintmig.extract.pyreader import parse_module
+
+    parse_module("x = 1\n")
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("not a name")

@@ -44,7 +44,7 @@ def extract_text(path: str, text: str, config: Config) -> Migration:
 def _extract_python(path: str, text: str, config: Config) -> Migration:
     """An Alembic revision, a Django migration or a runner migration; any other Python file
     (a helper, an `__init__.py`) gives nothing to judge, unless it cannot be parsed."""
-    from .pyreader import UnreadablePython, check_depth
+    from .pyreader import UnreadablePython, check_depth, parse_module
     from .registry import front_end_for
 
     empty = Migration(path=path, host="python", dialect=config.dialect)
@@ -57,7 +57,7 @@ def _extract_python(path: str, text: str, config: Config) -> Migration:
         if front is not None:
             return front.extract(path, text, config)  # it parses through parse_python's depth check
         if not check_depth(text):
-            libcst.parse_module(text)  # newer syntax than this Python's, or a real error
+            parse_module(text)  # newer syntax than this Python's, or a real error
     except UnreadablePython as err:
         return unreadable(path, config.dialect, str(err), line=err.line)
     except libcst.ParserSyntaxError as err:
