@@ -129,6 +129,13 @@ def literal_value(node: cst.SimpleString) -> str:
     return body
 
 
+# Calls that change only the whitespace around or inside a SQL text, which SQL ignores:
+# the text stays as written, so its positions stay exact.
+_TRIMS = frozenset({"strip", "lstrip", "rstrip"})
+_SAME_SQL_METHODS = frozenset({"bindparams", "execution_options", "columns"}) | _TRIMS
+_LAYOUT_ONLY = frozenset({"dedent", "cleandoc"})  # textwrap.dedent, inspect.cleandoc
+
+
 class Evaluator:
     """Evaluates expressions against an environment of names."""
 
@@ -260,9 +267,10 @@ class Evaluator:
 
                 return self._substitute(template, _FORMAT_FIELD, pick, env)
             return UNKNOWN
-        if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("bindparams", "execution_options", "columns"):
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value in _SAME_SQL_METHODS:
             inner = self.value(node.func.value, env)
-            if isinstance(inner, Text):  # sa.text("...").bindparams(...): still that SQL
+            # sa.text("...").bindparams(...), "...".strip(): still that SQL
+            if isinstance(inner, Text) and (node.func.attr.value not in _TRIMS or not node.args):
                 return inner
         args = [self.value(a.value, env) for a in node.args if a.keyword is None and not a.star]
         kwargs = {a.keyword.value: self.value(a.value, env) for a in node.args if a.keyword is not None}
@@ -273,6 +281,8 @@ class Evaluator:
         if last == "f" and args:  # op.f("ix_name"): a name marked as already final
             return args[0]
         if last == "str" and args:
+            return args[0]
+        if last in _LAYOUT_ONLY and len(args) == 1 and not kwargs and isinstance(args[0], Text):
             return args[0]
         return Call(last, name, args, kwargs, node)
 
