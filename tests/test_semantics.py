@@ -2,6 +2,8 @@
 diff mode judges the migrations a change adds as one change."""
 from __future__ import annotations
 
+import pytest
+
 from conftest import as_ci, feature_branch, make_config
 from lintmig.engine import lint_change, lint_paths
 
@@ -151,6 +153,27 @@ def test_django_blank_strings_and_many_to_many_add_no_not_null_column(tmp_path):
         "        migrations.AddField('tunnel', 'priority', models.IntegerField(blank=True)),\n    ]\n")
     found = lint_paths([str(app / "0002_fields.py")], make_config(select=["LM113"])).findings
     assert [f.span.line for f in found] == [10]  # only the IntegerField: blank does not fill ints
+
+
+# Django names a join table `<model table>_<field>` and cuts a name longer than the database
+# allows to its first characters and 4 hex digits of the name's md5 (truncate_name).
+@pytest.mark.parametrize("dialect, expected", [
+    ("postgres", "vpn_tunnelconfigurationwithaverylongname_allowedupstreamres2613"),  # 63 at most
+    ("mysql", "vpn_tunnelconfigurationwithaverylongname_allowedupstreamreso2613"),  # 64
+    ("sqlite", "vpn_tunnelconfigurationwithaverylongname_allowedupstreamresolvers"),  # no limit
+])
+def test_dropping_a_many_to_many_field_drops_its_join_table_by_the_name_django_gave_it(tmp_path, dialect, expected):
+    app = tmp_path / "vpn" / "migrations"
+    app.mkdir(parents=True)
+    (app / "0001_initial.py").write_text(DJANGO_INITIAL.replace(
+        "'Tunnel', fields=[", "'TunnelConfigurationWithAVeryLongName', fields=[\n"
+        "        ('allowedupstreamresolvers', models.ManyToManyField(to='vpn.resolver')),"))
+    (app / "0002_drop.py").write_text(
+        "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+        "    dependencies = [('vpn', '0001_initial')]\n    operations = [\n"
+        "        migrations.RemoveField('tunnelconfigurationwithaverylongname', 'allowedupstreamresolvers'),\n    ]\n")
+    found = lint_paths([str(app)], make_config(select=["LM201", "LM202"], dialect=dialect)).findings
+    assert [(f.code, f.table) for f in found] == [("LM202", expected)]
 
 
 def test_a_table_copied_in_the_same_migration_is_not_in_use(tmp_path):

@@ -15,7 +15,7 @@ from typing import Any, Optional
 import libcst as cst
 
 from ..model import Migration, Span, Txn
-from .djangofields import Field, read_field
+from .djangofields import Field, join_table_name, read_field
 from .pyreader import PythonReader
 from .pytext import UNKNOWN, Call, Text, dotted, text_or_none
 from .sniff import is_django
@@ -35,9 +35,19 @@ class Model:
     # Columns whose field a migration removed from the state only (SeparateDatabaseAndState):
     # the code stopped using them, the database keeps them until a later migration drops them.
     retired: frozenset = frozenset()
+    # ManyToManyFields: no column here, a join table of their own.
+    relations: dict[str, Field] = field(default_factory=dict)
 
     def copy(self) -> "Model":
-        return Model(self.table, dict(self.fields), self.retired)
+        return Model(self.table, dict(self.fields), self.retired, dict(self.relations))
+
+    def join_table(self, name: str, dialect: str) -> Optional[str]:
+        """The table Django makes for a ManyToManyField of this model (None: a `through=`
+        model of the migrations' own, which outlives the field)."""
+        f = self.relations.get(name)
+        if f is None or f.options.get("through") is not None:
+            return None
+        return text_or_none(f.options.get("db_table")) or join_table_name(self.table, name, dialect)
 
 
 class DjangoReader(PythonReader):
@@ -134,11 +144,14 @@ class DjangoReader(PythonReader):
         table = text_or_none(options.get("db_table")) if isinstance(options, dict) else None
         model = Model(table=table or f"{self.app}_{name.lower()}")
         self.models[name.lower()] = model
-        keys, columns, not_null, defaults = [], {}, [], []
+        keys, columns, not_null, defaults, joins = [], {}, [], [], []
         for pair in self._arg(call, 1, "fields") or []:
             if isinstance(pair, list) and len(pair) == 2:
                 fname, f = text_or_none(pair[0]), read_field(pair[1])
-                if fname and f and f.kind != "ManyToManyField":
+                if fname and f and f.kind == "ManyToManyField":
+                    model.relations[fname] = f
+                    joins.append(fname)
+                elif fname and f:
                     model.fields[fname] = f
                     column = f.column(fname)
                     columns[column] = f.type
@@ -150,6 +163,15 @@ class DjangoReader(PythonReader):
                         defaults.append(column)
         self._emit("create_table", model.table, {"columns": columns, "keys": keys or [["id"]], "not_null": not_null,
                                                  "defaults": defaults}, self.ctx, site)
+        for fname in joins:
+            self._create_join_table(model, fname, site)
+
+    def _create_join_table(self, model: Model, name: str, site: Span) -> None:
+        """The join table Django makes with a ManyToManyField (none for a `through=` model)."""
+        join = model.join_table(name, self.dialect)
+        if join:
+            self._emit("create_table", join, {"columns": {"id": ("bigserial", ())}, "keys": [["id"]],
+                                              "not_null": ["id"], "defaults": []}, self.ctx, site)
 
     def _op_DeleteModel(self, call, node, site):
         self._emit("drop_table", self._model(self._arg(call, 0, "name")).table, {}, self.ctx, site)
@@ -171,7 +193,11 @@ class DjangoReader(PythonReader):
     def _op_AddField(self, call, node, site):
         model, name = self._model(self._arg(call, 0, "model_name")), text_or_none(self._arg(call, 1, "name")) or ""
         f = read_field(self._arg(call, 2, "field"))
-        if f is None or f.kind == "ManyToManyField":  # a join table of its own: no column here
+        if f is not None and f.kind == "ManyToManyField":  # a new join table: no column here
+            model.relations[name] = f
+            self._create_join_table(model, name, site)
+            return
+        if f is None:
             return
         model.fields[name] = f
         column = f.column(name)
@@ -198,12 +224,25 @@ class DjangoReader(PythonReader):
 
     def _op_RemoveField(self, call, node, site):
         model, name = self._model(self._arg(call, 0, "model_name")), text_or_none(self._arg(call, 1, "name")) or ""
+        if name in model.relations:  # Django drops the join table it made for the field
+            join = model.join_table(name, self.dialect)
+            del model.relations[name]
+            if join:
+                self._emit("drop_table", join, {}, self.ctx, site)
+            return
         old = model.fields.pop(name, None)
         self._emit("drop_column", model.table, {"column": old.column(name) if old else name}, self.ctx, site)
 
     def _op_RenameField(self, call, node, site):
         model = self._model(self._arg(call, 0, "model_name"))
         old, new = text_or_none(self._arg(call, 1, "old_name")), text_or_none(self._arg(call, 2, "new_name"))
+        if old in model.relations and new:  # Django renames the join table it made
+            before = model.join_table(old, self.dialect)
+            model.relations[new] = model.relations.pop(old)
+            after = model.join_table(new, self.dialect)
+            if before and after and before != after:
+                self._emit("rename_table", before, {"new_name": after}, self.ctx, site)
+            return
         f = model.fields.pop(old or "", None)
         if f is not None and new:
             model.fields[new] = f
@@ -216,6 +255,9 @@ class DjangoReader(PythonReader):
         new = read_field(self._arg(call, 2, "field"))
         old = model.fields.get(name)
         if new is None:
+            return
+        if new.kind == "ManyToManyField":
+            self._alter_relation(model, name, new, site)
             return
         model.fields[name] = new
         if old is None:
@@ -239,6 +281,19 @@ class DjangoReader(PythonReader):
             self._emit("add_constraint", table, {"type": "unique", "columns": [column]}, self.ctx, site)
         elif new.db_index and not old.db_index and not new.unique:
             self._emit("create_index", table, {"columns": [column]}, self.ctx, site)
+
+    def _alter_relation(self, model: Model, name: str, new: Field, site: Span) -> None:
+        """AlterField to a ManyToManyField: Django allows it only from one (no column of this
+        table changes); the join table changes only when the field points elsewhere."""
+        old = model.relations.get(name)
+        model.relations[name] = new
+        if old is None or (old.references or "").lower() != (new.references or "").lower() \
+                or old.options.get("through") != new.options.get("through") \
+                or old.options.get("db_table") != new.options.get("db_table"):
+            what = "its old definition is not in this change" if old is None else "it now points elsewhere"
+            self._emit("unanalyzable", model.join_table(name, self.dialect) or model.table, {
+                "reason": f"AlterField of the many-to-many {model.table}.{name}: {what}, so lintmig cannot "
+                          f"tell what changes in its join table"}, self.ctx, site)
 
     def _column_type(self, f: Field) -> Optional[tuple]:
         """The column's type; a relation's is its target's primary key type (None: unknown)."""

@@ -45,6 +45,21 @@ class Field:
         return self.options.get("db_column") or (f"{name}_id" if self.is_relation else name)
 
 
+# The longest name Django gives a table it makes, by database (SQLite: no limit).
+_MAX_NAME = {"postgres": 63, "mysql": 64}
+
+
+def join_table_name(model_table: str, field_name: str, dialect: str) -> str:
+    """The join table Django makes for a ManyToManyField: `<model table>_<field>`, cut to the
+    database's limit with a digest of the whole name as Django's truncate_name does."""
+    import hashlib
+
+    name, limit = f"{model_table}_{field_name}", _MAX_NAME.get(dialect)
+    if limit is None or len(name) <= limit:
+        return name
+    return name[:limit - 4] + hashlib.md5(name.encode(), usedforsecurity=False).hexdigest()[:4]
+
+
 def read_field(value: Any) -> Optional[Field]:
     if not isinstance(value, Call) or not value.name.endswith("Field") and value.name not in ("ForeignKey",):
         return None
