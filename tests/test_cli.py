@@ -114,6 +114,19 @@ def test_bad_files_are_lm001_and_neighbours_still_linted(tmp_path, capsys):
     assert by_file["0005_unterminated.sql"] == {"LM001"}
 
 
+def test_sql_saved_as_utf16_or_utf32_is_read_and_a_broken_one_is_lm001(tmp_path, capsys):
+    sql = "BEGIN;\r\n-- add the index\r\nCREATE INDEX ix_orders_a ON orders (a);\r\nCOMMIT;\r\n"
+    (tmp_path / "0001_utf16.sql").write_bytes(sql.encode("utf-16"))  # with its byte order mark
+    (tmp_path / "0002_utf16be.sql").write_bytes(b"\xfe\xff" + sql.encode("utf-16-be"))
+    (tmp_path / "0003_utf32.sql").write_bytes(sql.encode("utf-32"))
+    (tmp_path / "0004_cut.sql").write_bytes(sql.encode("utf-16")[:-1])  # an odd number of bytes
+    code, out, _ = run(["check", "--no-cache", "--format", "json", "--select", "LM001,LM101", str(tmp_path)], capsys)
+    found = sorted((Path(f["path"]).name, f["code"], f["line"], f["message"]) for f in json.loads(out)["findings"])
+    assert [f[:3] for f in found] == [("0001_utf16.sql", "LM101", 3), ("0002_utf16be.sql", "LM101", 3),
+                                      ("0003_utf32.sql", "LM101", 3), ("0004_cut.sql", "LM001", 1)]
+    assert "not UTF-16 text" in found[3][3]
+
+
 def test_folder_skips_down_files(tmp_path, capsys):
     (tmp_path / "0001_add.up.sql").write_text(GOOD)
     (tmp_path / "0001_add.down.sql").write_text(BAD)

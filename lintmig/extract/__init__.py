@@ -5,12 +5,27 @@ failure escape: an unreadable or unparseable file is a `parse_error` operation (
 """
 from __future__ import annotations
 
+import codecs
+
 from ..config import Config
 from ..model import Migration, Operation, Span
 
 
+# Text saved as UTF-16 or UTF-32 starts with a byte order mark (Windows PowerShell's `>`
+# writes UTF-16: `manage.py sqlmigrate > 0006.sql`). UTF-32's marks begin with UTF-16's.
+_WIDE = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+         (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
+
+
 def decode(data: bytes) -> str:
-    """The text of a migration file; ValueError when it is binary or not UTF-8."""
+    """The text of a migration file; ValueError when it is binary or not UTF-8 (or UTF-16
+    or UTF-32 with a byte order mark)."""
+    for mark, codec in _WIDE:
+        if data.startswith(mark):
+            try:
+                return data.decode(codec.lower())  # the codec reads the mark and drops it
+            except UnicodeDecodeError as err:
+                raise ValueError(f"not {codec} text (byte {err.start}: {err.reason})") from None
     if b"\x00" in data[:8192]:
         raise ValueError("binary file (it contains NUL bytes)")
     try:
