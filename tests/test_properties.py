@@ -187,3 +187,33 @@ def test_string_literals_read_without_literal_eval_have_its_value(prefix, quote,
             return
         if isinstance(node, cst.SimpleString):
             assert literal_value(node) == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(prefix=st.sampled_from(["f", "F", "rf", "fR"]), quote=st.sampled_from(["'", '"', "'''", '"""']),
+       parts=st.lists(st.lists(st.sampled_from(["a", " ", "\\", "n", "t", "x", "0", "'", '"', "\r", "\n", "é", "\U0001f600",
+                                                "{{", "}}"]),
+                               max_size=8).map("".join), min_size=1, max_size=3))
+def test_f_string_text_is_what_python_reads(prefix, quote, parts):
+    """The literal parts of an f-string, escapes and doubled braces decoded, as Python's own
+    parser reads them (fields in between are left alone)."""
+    import ast
+    import warnings
+
+    import libcst as cst
+
+    from lintmig.extract.pytext import PLACEHOLDER, Evaluator
+
+    source = prefix + quote + "{x}".join(parts) + quote
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # invalid escape sequences: still a value
+        try:
+            tree = ast.parse(source, mode="eval").body
+            node = cst.parse_expression(source)
+        except (SyntaxError, ValueError, cst.ParserSyntaxError):
+            return
+    if not isinstance(tree, ast.JoinedStr) or not isinstance(node, cst.FormattedString):
+        return
+    expected = "".join(v.value if isinstance(v, ast.Constant) else PLACEHOLDER for v in tree.values)
+    text = Evaluator(lambda n: None).value(node, {})
+    assert text.value == expected

@@ -136,6 +136,29 @@ _SAME_SQL_METHODS = frozenset({"bindparams", "execution_options", "columns"}) | 
 _LAYOUT_ONLY = frozenset({"dedent", "cleandoc"})  # textwrap.dedent, inspect.cleandoc
 
 
+# One escape sequence of a Python string literal (whatever follows a backslash).
+_ESCAPE = re.compile(r"\\(N\{[^}]*\}|U[0-9A-Fa-f]{8}|u[0-9A-Fa-f]{4}|x[0-9A-Fa-f]{2}|[0-7]{1,3}|[\s\S])")
+
+
+def _escape_value(m: re.Match) -> str:
+    seq = m.group(0)
+    try:
+        return seq.encode("ascii").decode("unicode_escape")  # an unknown one (`\\{`) stays as written
+    except UnicodeError:  # not ASCII after the backslash, or a name Python does not know
+        return seq
+
+
+def _unescaped(body: str, raw: bool = False) -> str:
+    """The text an f-string's literal part stands for, as Python reads it: a line ends in
+    `\\n` whatever the file's line ends, and (unless raw) escapes such as `\\n` are decoded.
+    A body with no backslash and no carriage return is its own text."""
+    if "\r" in body:
+        body = body.replace("\r\n", "\n").replace("\r", "\n")
+    if raw or "\\" not in body:
+        return body
+    return _ESCAPE.sub(_escape_value, body)
+
+
 class Evaluator:
     """Evaluates expressions against an environment of names."""
 
@@ -169,9 +192,11 @@ class Evaluator:
 
     def _fstring(self, node: cst.FormattedString, env: dict[str, Any]) -> Text:
         text = Text()
+        raw = "r" in node.prefix.lower()
         for part in node.parts:
             if isinstance(part, cst.FormattedStringText):
-                text.pieces.append((part.value.replace("{{", "{").replace("}}", "}"), self.position(part)))
+                value = _unescaped(part.value, raw)
+                text.pieces.append((value.replace("{{", "{").replace("}}", "}"), self.position(part)))
             else:
                 value = self.as_text(part.expression, env)
                 text.pieces.extend(value.pieces)
