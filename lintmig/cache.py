@@ -103,6 +103,7 @@ def migration_to_data(mig: Migration) -> dict:
     return {
         "host": mig.host, "dialect": mig.dialect, "header_end": mig.header_end, "revision": mig.revision,
         "depends_on": list(mig.depends_on), "fresh_install": mig.fresh_install,
+        "fresh_tables": list(mig.fresh_tables),
         "comments": [[c.line, c.end_line, c.text] for c in mig.comments],
         "operations": [[op.kind, op.table, list(op.span), _encode(op.args), op.anchor,
                         list(op.txn) if op.txn else None,
@@ -129,11 +130,15 @@ def migration_from_data(path: str, data: Any) -> Migration:
     depends = data["depends_on"]
     if not isinstance(depends, list) or not all(isinstance(d, str) for d in depends):
         raise ValueError("bad dependencies")
+    fresh = data.get("fresh_tables", [])
+    if not isinstance(fresh, list) or not all(isinstance(t, str) for t in fresh):
+        raise ValueError("bad fresh tables")
     if not isinstance(data["host"], str) or not isinstance(data["dialect"], str) or type(data["header_end"]) is not int:
         raise ValueError("bad migration")
     return Migration(path=path, host=data["host"], dialect=data["dialect"], operations=ops, comments=comments,
                      header_end=data["header_end"], revision=_optional_str(data["revision"]),
-                     depends_on=tuple(depends), fresh_install=data.get("fresh_install") is True)
+                     depends_on=tuple(depends), fresh_install=data.get("fresh_install") is True,
+                     fresh_tables=tuple(fresh))
 
 
 class ExtractCache:

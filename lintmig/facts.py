@@ -29,6 +29,7 @@ class ChangeFacts:
         self.history = history or []
         self.migrations = migrations
         self._fresh = {m.path for m in migrations if m.fresh_install}
+        self._fresh_tables = {m.path: frozenset(m.fresh_tables) for m in migrations if m.fresh_tables}
         self._is_added = is_added or (lambda op: True)
         self._new_spans: dict[str, list[list[int]]] = {}  # table -> [[from, to], ...] positions
         # A boot-time `CREATE TABLE IF NOT EXISTS` (or one inside a conditional) runs at every
@@ -199,10 +200,15 @@ class ChangeFacts:
     def created_in_change(self, table: Optional[str], op: Operation) -> bool:
         """Created earlier in the change, even if filled since (`CREATE TABLE ... AS`): a
         table no other session uses yet."""
-        if self._where(op)[2] in self._fresh:
+        if self._fresh_here(table, op):
             return True
         seq = self._pos[op]
         return any(start < seq <= end for start, end in self._created_at.get(table or "", ()))
+
+    def _fresh_here(self, table: Optional[str], op: Operation) -> bool:
+        """Whether op's migration runs only where the table is empty (a fresh install)."""
+        path = self._where(op)[2]
+        return path in self._fresh or (table or "") in self._fresh_tables.get(path, ())
 
     # Questions the checks ask.
 
@@ -234,7 +240,7 @@ class ChangeFacts:
 
     def is_new_table(self, table: Optional[str], op: Operation) -> bool:
         """Created earlier in the change and not yet filled from an existing table."""
-        if self._where(op)[2] in self._fresh:
+        if self._fresh_here(table, op):
             return True
         spans = self._new_spans.get(table) if table else None
         if not spans:

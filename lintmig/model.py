@@ -196,6 +196,9 @@ class Migration:
     # Runs only on an empty database (a Django squashed migration, whose replaced
     # migrations deployed databases already applied): every table in it is new.
     fresh_install: bool = False
+    # Tables that are empty whenever this migration runs, though it did not create them (the
+    # app's own tables in a Django initial migration; other apps' tables may hold rows).
+    fresh_tables: tuple[str, ...] = ()
     # Set per run by the engine, never cached: what the runner configuration (Alembic's
     # env.py) sets for the session and at the start of every transaction.
     session_settings: dict[str, tuple[str, str]] = field(default_factory=dict)

@@ -157,6 +157,25 @@ def test_cache_gives_the_same_findings(migrations, tmp_path, monkeypatch, capsys
     assert sum(f["code"] == "LM101" for f in changed["findings"]) == 2
 
 
+def test_what_the_extraction_cache_serves_is_judged_as_when_read(tmp_path, monkeypatch, capsys):
+    """A Django initial migration's fresh tables (and every other fact of a migration) survive
+    the cache: a new migration re-judges the run with the earlier ones served from the cache."""
+    import shutil
+
+    from conftest import FIXTURES
+
+    app = tmp_path / "shop" / "migrations"
+    shutil.copytree(FIXTURES / "django" / "shop" / "migrations", app)
+    monkeypatch.chdir(tmp_path)
+    run(["check", "--format", "json", str(app)], capsys)
+    (app / "0010_later.py").write_text("from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n"
+                                      "    dependencies = [('shop', '0009_initial_part_two')]\n    operations = []\n")
+    warm = json.loads(run(["check", "--format", "json", str(app)], capsys)[1])
+    cold = json.loads(run(["check", "--no-cache", "--format", "json", str(app)], capsys)[1])
+    assert warm["findings"] == cold["findings"]
+    assert [f["code"] for f in cold["findings"] if f["path"].endswith("0009_initial_part_two.py")] == ["LM302"]
+
+
 def test_no_cache_writes_nothing(migrations, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     run(["check", "--no-cache", str(migrations)], capsys)

@@ -56,7 +56,8 @@ class DjangoReader(PythonReader):
     def __init__(self, path: str, text: str, dialect: str, state_only: bool = False):
         super().__init__(path, text, dialect, with_positions=not state_only)
         self.state_only = state_only
-        self.squashed = False
+        self.fresh = False  # runs only on a new database: see _migration
+        self.initial = False
         parts = Path(path).resolve().parts
         self.app = parts[-3] if len(parts) >= 3 and parts[-2] == "migrations" else Path(path).parent.name
         self.models: dict[str, Model] = {}
@@ -96,7 +97,17 @@ class DjangoReader(PythonReader):
         self._mysql_commits()
         return Migration(path=self.path, host="django", dialect=self.dialect, operations=self.ops,
                          comments=self.comments, header_end=self.header_end(), revision=self.name,
-                         depends_on=self.dependencies, fresh_install=self.squashed)
+                         depends_on=self.dependencies, fresh_install=self.fresh,
+                         fresh_tables=self._app_tables() if self.initial else ())
+
+    def _app_tables(self) -> tuple[str, ...]:
+        """The tables of this app's models and their join tables: what an initial migration
+        finds empty (it runs when the app is installed, or is faked)."""
+        tables = set()
+        for model in self.models.values():
+            tables.add(model.table)
+            tables.update(model.join_table(name, self.dialect) or "" for name in model.relations)
+        return tuple(sorted(t for t in tables if t))
 
     def _migration(self, cls: cst.ClassDef) -> None:
         attrs: dict[str, cst.BaseExpression] = {}
@@ -106,8 +117,11 @@ class DjangoReader(PythonReader):
                     if isinstance(small, cst.Assign) and isinstance(small.targets[0].target, cst.Name):
                         attrs[small.targets[0].target.value] = small.value
         atomic = self.eval.value(attrs.get("atomic"), {}) if "atomic" in attrs else True
-        # A squashed migration replays history that deployed databases already applied.
-        self.squashed = bool(self.eval.value(attrs.get("replaces"), {})) if "replaces" in attrs else False
+        # A squashed migration replays history that deployed databases already applied; an
+        # initial one (`initial = True`, the app's first makemigrations) creates the app's
+        # tables, or is faked (`migrate --fake-initial`) where they exist already.
+        self.fresh = bool(self.eval.value(attrs.get("replaces"), {})) if "replaces" in attrs else False
+        self.initial = "initial" in attrs and self.eval.value(attrs["initial"], {}) is True
         self.ctx = Ctx(autocommit=atomic is False)
         deps = self.eval.value(attrs.get("dependencies"), {}) if "dependencies" in attrs else []
         self.dependencies = tuple(
