@@ -195,8 +195,9 @@ class Evaluator:
         raw = "r" in node.prefix.lower()
         for part in node.parts:
             if isinstance(part, cst.FormattedStringText):
-                value = _unescaped(part.value, raw)
-                text.pieces.append((value.replace("{{", "{").replace("}}", "}"), self.position(part)))
+                # `{{` is a brace whatever escapes say (`\x7b\x7b` is two of them)
+                value = _unescaped(part.value.replace("{{", "{").replace("}}", "}"), raw)
+                text.pieces.append((value, self.position(part)))
             else:
                 value = self.as_text(part.expression, env)
                 text.pieces.extend(value.pieces)
