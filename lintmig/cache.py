@@ -102,7 +102,7 @@ def _optional_str(value: Any) -> Optional[str]:
 def migration_to_data(mig: Migration) -> dict:
     return {
         "host": mig.host, "dialect": mig.dialect, "header_end": mig.header_end, "revision": mig.revision,
-        "depends_on": list(mig.depends_on), "fresh_install": mig.fresh_install,
+        "depends_on": list(mig.depends_on),
         "fresh_tables": list(mig.fresh_tables),
         "comments": [[c.line, c.end_line, c.text] for c in mig.comments],
         "operations": [[op.kind, op.table, list(op.span), _encode(op.args), op.anchor,
@@ -137,8 +137,7 @@ def migration_from_data(path: str, data: Any) -> Migration:
         raise ValueError("bad migration")
     return Migration(path=path, host=data["host"], dialect=data["dialect"], operations=ops, comments=comments,
                      header_end=data["header_end"], revision=_optional_str(data["revision"]),
-                     depends_on=tuple(depends), fresh_install=data.get("fresh_install") is True,
-                     fresh_tables=tuple(fresh))
+                     depends_on=tuple(depends), fresh_tables=tuple(fresh))
 
 
 class ExtractCache:

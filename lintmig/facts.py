@@ -28,7 +28,6 @@ class ChangeFacts:
         # Migrations that ran before the change: their schema counts, their tables are old.
         self.history = history or []
         self.migrations = migrations
-        self._fresh = {m.path for m in migrations if m.fresh_install}
         self._fresh_tables = {m.path: frozenset(m.fresh_tables) for m in migrations if m.fresh_tables}
         self._is_added = is_added or (lambda op: True)
         self._new_spans: dict[str, list[list[int]]] = {}  # table -> [[from, to], ...] positions
@@ -207,8 +206,7 @@ class ChangeFacts:
 
     def _fresh_here(self, table: Optional[str], op: Operation) -> bool:
         """Whether op's migration runs only where the table is empty (a fresh install)."""
-        path = self._where(op)[2]
-        return path in self._fresh or (table or "") in self._fresh_tables.get(path, ())
+        return (table or "") in self._fresh_tables.get(self._where(op)[2], ())
 
     # Questions the checks ask.
 

@@ -193,11 +193,9 @@ class Migration:
     # Identity and ordering inside a change (Alembic revisions, Django dependencies).
     revision: Optional[str] = None
     depends_on: tuple[str, ...] = ()
-    # Runs only on an empty database (a Django squashed migration, whose replaced
-    # migrations deployed databases already applied): every table in it is new.
-    fresh_install: bool = False
-    # Tables that are empty whenever this migration runs, though it did not create them (the
-    # app's own tables in a Django initial migration; other apps' tables may hold rows).
+    # Tables that are empty whenever this migration runs, though it did not create them: a
+    # Django squashed or initial migration runs only where its app is new (or is faked), so
+    # its app's tables are empty there; other apps' tables may hold rows.
     fresh_tables: tuple[str, ...] = ()
     # Set per run by the engine, never cached: what the runner configuration (Alembic's
     # env.py) sets for the session and at the start of every transaction.

@@ -56,8 +56,7 @@ class DjangoReader(PythonReader):
     def __init__(self, path: str, text: str, dialect: str, state_only: bool = False):
         super().__init__(path, text, dialect, with_positions=not state_only)
         self.state_only = state_only
-        self.fresh = False  # runs only on a new database: see _migration
-        self.initial = False
+        self.fresh = False  # runs only where the app is new: see _migration
         parts = Path(path).resolve().parts
         self.app = parts[-3] if len(parts) >= 3 and parts[-2] == "migrations" else Path(path).parent.name
         self.models: dict[str, Model] = {}
@@ -97,12 +96,11 @@ class DjangoReader(PythonReader):
         self._mysql_commits()
         return Migration(path=self.path, host="django", dialect=self.dialect, operations=self.ops,
                          comments=self.comments, header_end=self.header_end(), revision=self.name,
-                         depends_on=self.dependencies, fresh_install=self.fresh,
-                         fresh_tables=self._app_tables() if self.initial else ())
+                         depends_on=self.dependencies, fresh_tables=self._app_tables() if self.fresh else ())
 
     def _app_tables(self) -> tuple[str, ...]:
-        """The tables of this app's models and their join tables: what an initial migration
-        finds empty (it runs when the app is installed, or is faked)."""
+        """The tables of this app's models and their join tables: what a squashed or initial
+        migration finds empty (it runs where the app is new, or is faked)."""
         tables = set()
         for model in self.models.values():
             tables.add(model.table)
@@ -120,8 +118,8 @@ class DjangoReader(PythonReader):
         # A squashed migration replays history that deployed databases already applied; an
         # initial one (`initial = True`, the app's first makemigrations) creates the app's
         # tables, or is faked (`migrate --fake-initial`) where they exist already.
-        self.fresh = bool(self.eval.value(attrs.get("replaces"), {})) if "replaces" in attrs else False
-        self.initial = "initial" in attrs and self.eval.value(attrs["initial"], {}) is True
+        squashed = bool(self.eval.value(attrs.get("replaces"), {})) if "replaces" in attrs else False
+        self.fresh = squashed or ("initial" in attrs and self.eval.value(attrs["initial"], {}) is True)
         self.ctx = Ctx(autocommit=atomic is False)
         deps = self.eval.value(attrs.get("dependencies"), {}) if "dependencies" in attrs else []
         self.dependencies = tuple(
