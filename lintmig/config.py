@@ -93,6 +93,12 @@ class Config:
             return "none"
         return self.sql_transaction
 
+    def dialect_for(self, path: str) -> str:
+        """The dialect a SQL file is read with: its name may say (dialects.py)."""
+        from .dialects import dialect_for
+
+        return dialect_for(path, self.dialect)
+
     def validate(self) -> "Config":
         checks = (("dialect", DIALECTS), ("mode", MODES), ("fail_on", FAIL_ON))
         for key, allowed in checks:

@@ -5,7 +5,8 @@ as embedded code); any other named file (pre-commit hands over whatever its patt
 matches) is skipped and counted, never an error. A named folder means every migration under
 it. In diff mode, the files the change adds or modifies are chosen by the `include` and
 `embedded` globs, less `exclude`. Down migrations are skipped (and counted) unless
-downgrades are linted.
+downgrades are linted, and so are the versions of a migration written for a database lintmig
+does not lint (dialects.py).
 """
 from __future__ import annotations
 
@@ -37,6 +38,14 @@ def is_down_file(path: str) -> bool:
     if name == "down.sql":
         return os.path.exists(os.path.join(os.path.dirname(path), "up.sql"))
     return name[:1] == "U" and name[1:2].isdigit() and "__" in name and name.endswith(".sql")
+
+
+def _not_read(path: str, config: Config) -> bool:
+    """A SQL file left out: a down migration, or the version of a migration for a database
+    lintmig does not lint (its version for the configured database is read)."""
+    from .dialects import NOT_LINTED
+
+    return (is_down_file(path) and not config.lint_downgrade) or config.dialect_for(path) == NOT_LINTED
 
 
 def _require_embedded(path: str) -> None:
@@ -82,7 +91,7 @@ def _walk(folder: str, config: Config, out: Selection) -> None:
             full = os.path.join(here, name)
             kind = language(full)
             if kind == "sql":
-                if is_down_file(full) and not config.lint_downgrade:
+                if _not_read(full, config):
                     out.skipped.append(full)
                 else:
                     out.files.append(Source(full, folder))
@@ -98,7 +107,7 @@ def _walk(folder: str, config: Config, out: Selection) -> None:
 def _named_file(path: str, root: str, config: Config, out: Selection) -> bool:
     """A file handed over by name (or by the change): read, or skipped and counted."""
     kind = language(path)
-    if kind is None or (kind == "sql" and is_down_file(path) and not config.lint_downgrade):
+    if kind is None or (kind == "sql" and _not_read(path, config)):
         out.skipped.append(path)
         return False
     if kind == "embedded":

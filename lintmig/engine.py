@@ -201,6 +201,8 @@ def check_all(migrations: list[Migration], config: Config, separate: bool = Fals
     from .checks import CHECKS, MigrationFacts
     from .facts import ChangeFacts
 
+    if len({m.dialect for m in migrations}) > 1:
+        return _per_database(migrations, config, separate, history)
     rules = catalog.load()
     if any(m.host == "alembic" for m in migrations):  # (libcst stays unimported otherwise)
         from .extract.alembic_env import attach
@@ -226,6 +228,21 @@ def check_all(migrations: list[Migration], config: Config, separate: bool = Fals
         found.sort(key=_SPAN)
         findings.extend(found)
     return findings
+
+
+def _per_database(migrations: list[Migration], config: Config, separate: bool,
+                  history: Optional[list[Migration]]) -> list[Finding]:
+    """Migrations written for different databases (`x.mysql.up.sql` beside
+    `x.postgres.up.sql`) run on different databases: each set is judged against its own
+    schema, and the findings come in migration order."""
+    by_dialect: dict[str, list[Migration]] = {}
+    for mig in migrations:
+        by_dialect.setdefault(mig.dialect, []).append(mig)
+    found: list[Finding] = []
+    for dialect, group in by_dialect.items():
+        found.extend(check_all(group, config, separate, [m for m in history or [] if m.dialect == dialect]))
+    position = {m.path: i for i, m in enumerate(migration_order(migrations))}
+    return sorted(found, key=lambda f: position.get(f.path, -1))
 
 
 class _Index:

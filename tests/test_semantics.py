@@ -281,3 +281,57 @@ def test_boot_time_index_added_after_a_conditional_create_is_judged_in_diff_mode
     as_ci(monkeypatch)
     found = lint_change(make_config(dialect="sqlite", embedded=["cmd/**/*.go"]), None, False, []).findings
     assert [(f.code, f.table, f.span.line) for f in found] == [("LM102", "events", 9)]
+
+
+def test_files_named_for_their_database_are_read_with_its_dialect_against_its_own_schema(tmp_path, capsys):
+    """The Ory/gobuffalo layout: one file per database for each migration."""
+    import json
+
+    from lintmig.cli import main
+
+    files = {
+        "0001_init.postgres.up.sql": "CREATE TABLE networks (id int, name text);\n",
+        "0001_init.mysql.up.sql": "CREATE TABLE networks (id int, name varchar(10));\n",
+        "0001_init.sqlite3.up.sql": "CREATE TABLE networks (id int, name text);\n",
+        "0001_init.cockroach.up.sql": "CREATE TABLE networks (id INT8, name STRING);\n",
+        "0001_init.down.sql": "DROP TABLE networks;\n",
+        "0002_ix.postgres.up.sql": "CREATE INDEX ix ON networks (name);\n",
+        # MySQL's own syntax: read as PostgreSQL it would be LM004.
+        "0002_ix.mysql.up.sql": "ALTER TABLE networks MODIFY name varchar(5), ALGORITHM=INPLACE, LOCK=NONE;\n",
+        "0002_ix.sqlite3.up.sql": "CREATE INDEX ix ON networks (name);\n",
+        "0002_ix.cockroach.up.sql": "CREATE INDEX ix ON networks (name) USING HASH;\n",
+        # No PostgreSQL version beside it: the name alone does not take it out of the rules.
+        "0003_alone.sqlite.up.sql": "CREATE INDEX ix2 ON networks (id);\n",
+    }
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    for name, sql in files.items():
+        (folder / name).write_text(sql)
+    main(["check", "--no-cache", "--format", "json", "--select", "LM004,LM101,LM102,LM111", str(folder)])
+    doc = json.loads(capsys.readouterr().out)
+    assert (doc["files_scanned"], doc["files_skipped"]) == (7, 3)  # the down file and two CockroachDB ones
+    found = [(f["path"].rsplit("/", 1)[-1], f["code"]) for f in doc["findings"]]
+    assert found == [("0002_ix.mysql.up.sql", "LM111"), ("0002_ix.postgres.up.sql", "LM101"),
+                     ("0002_ix.sqlite3.up.sql", "LM102"), ("0003_alone.sqlite.up.sql", "LM101")]
+    # Against MySQL's own table, not the one the SQLite file (read after it) made.
+    assert "from varchar to varchar(5)" in doc["findings"][0]["message"]
+
+
+@pytest.mark.parametrize("name, siblings, configured, expected", [
+    ("0002_x.mysql.up.sql", ["0002_x.up.sql"], "postgres", "mysql"),  # pop's file for every database
+    ("0002_x.mariadb.sql", ["0002_x.pg.sql"], "postgres", "mysql"),
+    ("0002_x.postgresql.sql", ["0002_x.mysql.sql"], "mysql", "postgres"),
+    ("0002_x.mysql.up.sql", [], "postgres", "postgres"),  # nothing beside it: the configured one
+    ("0002_x.crdb.up.sql", ["0002_x.postgres.up.sql"], "postgres", ""),
+    ("0002_x.crdb.up.sql", [], "postgres", "postgres"),
+    ("mysql.sql", ["postgres.sql"], "postgres", "postgres"),  # the migration's own name is not a database
+    ("0002_mysql_users.sql", [], "postgres", "postgres"),
+])
+def test_a_database_in_a_file_name_counts_only_beside_the_configured_databases_version(
+        tmp_path, name, siblings, configured, expected):
+    from lintmig.dialects import dialect_for
+
+    for sibling in siblings:
+        (tmp_path / sibling).write_text("SELECT 1;\n")
+    (tmp_path / name).write_text("SELECT 1;\n")
+    assert dialect_for(str(tmp_path / name), configured) == expected

@@ -69,7 +69,8 @@ def extract_all(files: list[Source], config: Config, datas: Optional[list[tuple[
         if isinstance(data, str):
             results[path] = unreadable(path, config.dialect, data)
             continue
-        key = cache.key(data + b"\0" + context(path)) if cache else ""
+        # The dialect too: the same SQL in `x.mysql.up.sql` and `x.postgres.up.sql` reads apart.
+        key = cache.key(data + b"\0" + context(path) + b"\0" + config.dialect_for(path).encode()) if cache else ""
         hit = cache.get(path, key) if cache else None
         if hit is not None:
             results[path] = hit

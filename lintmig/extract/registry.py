@@ -31,7 +31,8 @@ class FrontEnd:
 def _sql(path: str, text: str, config: Config) -> Migration:
     from .sql import extract_sql_file
 
-    return extract_sql_file(path, text, config.dialect, config.sql_transaction_for(path), config.lint_downgrade)
+    return extract_sql_file(path, text, config.dialect_for(path), config.sql_transaction_for(path),
+                            config.lint_downgrade)
 
 
 def _alembic(path: str, text: str, config: Config) -> Migration:
