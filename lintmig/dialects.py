@@ -38,6 +38,8 @@ def dialect_for(path: str, configured: str) -> str:
     also exists for the configured one; NOT_LINTED for a database lintmig does not lint."""
     folder, name = os.path.split(path)
     parts = name.split(".")
+    if parts[-1].lower() != "sql":
+        return configured
     # The first part is the migration's own name and the last the extension: only the
     # parts between them name a database (`x.mysql.up.sql`, `x.pg.sql`).
     for at in range(1, len(parts) - 1):
