@@ -394,6 +394,16 @@ _HARMLESS_DROP = {"FUNCTION", "PROCEDURE", "AGGREGATE", "ROUTINE", "EXTENSION", 
                   "OPERATOR", "LANGUAGE", "CAST", "TEXT", "EVENT"}
 
 
+# ALTER of an object that is not a table: nothing the rules judge (a materialized view's
+# rename is judged no more than a view's).
+_ALTERED_OBJECTS = frozenset({
+    "INDEX", "SEQUENCE", "VIEW", "MATERIALIZED", "FUNCTION", "ROLE", "SCHEMA", "DEFAULT", "DATABASE", "SYSTEM",
+    "EXTENSION", "DOMAIN", "USER", "GROUP", "PROCEDURE", "AGGREGATE", "ROUTINE", "COLLATION", "LANGUAGE",
+    "OPERATOR", "STATISTICS", "PUBLICATION", "SUBSCRIPTION", "SERVER", "POLICY", "TEXT", "CONVERSION",
+    "TABLESPACE", "EVENT", "RULE",
+})
+
+
 def _alter(w: Words, dialect: str) -> Optional[list[RawOp]]:
     w.accept("ALTER")
     if w.accept("TYPE"):
@@ -406,8 +416,7 @@ def _alter(w: Words, dialect: str) -> Optional[list[RawOp]]:
         table = w.name() if w.accept("ON") else None
         return [("alter_table", table, {"action": "ALTER TRIGGER"})] if table else None
     if not w.accept("TABLE"):
-        return [] if w.peek() in ("INDEX", "SEQUENCE", "VIEW", "FUNCTION", "ROLE", "SCHEMA", "DEFAULT", "DATABASE", "SYSTEM", "EXTENSION", "DOMAIN", "USER",
-                                  "PROCEDURE", "AGGREGATE", "ROUTINE", "COLLATION", "LANGUAGE", "OPERATOR") else None
+        return [] if w.peek() in _ALTERED_OBJECTS else None
     if_exists = w.accept("IF", "EXISTS")
     w.accept("ONLY")
     table = w.name()
