@@ -296,9 +296,13 @@ class DjangoReader(PythonReader):
 
     def _alter_relation(self, model: Model, name: str, new: Field, site: Span) -> None:
         """AlterField to a ManyToManyField: Django allows it only from one (no column of this
-        table changes); the join table changes only when the field points elsewhere."""
+        table changes); the join table changes only when the field points elsewhere. With
+        `through=` the join table is a model of its own (Django refuses to add or remove
+        `through=` this way), and such a field changes nothing in the database."""
         old = model.relations.get(name)
         model.relations[name] = new
+        if new.options.get("through") is not None:
+            return
         if old is None or (old.references or "").lower() != (new.references or "").lower() \
                 or old.options.get("through") != new.options.get("through") \
                 or old.options.get("db_table") != new.options.get("db_table"):
