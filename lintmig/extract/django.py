@@ -1,7 +1,9 @@
 """Django migrations -> Operations, read with libcst; nothing is imported or run.
 
-Reads `class Migration(migrations.Migration)`: `atomic`, `dependencies`, `replaces` and the
-`operations` list (only `database_operations` of SeparateDatabaseAndState). Table names
+Reads `class Migration(migrations.Migration)`: `atomic`, `dependencies`, `replaces`,
+`initial` and the `operations` list (only `database_operations` of SeparateDatabaseAndState
+run; its `state_operations` update the models), also when a list is given by a name bound at
+module level or in the class. Table names
 come from the app label (the folder above `migrations/`) and the models this file creates
 or renames; `RunSQL` strings go to the SQL front end; `RunPython` functions are read for
 queryset `update()`/`delete()` and row-by-row saves.
@@ -62,6 +64,9 @@ class DjangoReader(PythonReader):
         self.models: dict[str, Model] = {}
         self.functions: dict[str, cst.FunctionDef] = {}
         self.consts: dict[str, Any] = {}  # module-level NAME = value
+        # NAME = [...] at module level or in the Migration class: lists of operations
+        # handed over by name (`SeparateDatabaseAndState(state_operations=state_operations)`).
+        self.lists: dict[str, cst.BaseExpression] = {}
         self.ctx = Ctx()
         self.dependencies: tuple[str, ...] = ()
         self.name = f"{self.app}.{Path(path).stem}"
@@ -88,6 +93,7 @@ class DjangoReader(PythonReader):
                 for small in stmt.body:  # module constants: SQL = "..." handed to RunSQL(SQL)
                     if isinstance(small, cst.Assign) and isinstance(small.targets[0].target, cst.Name):
                         self.consts[small.targets[0].target.value] = self.eval.value(small.value, self.consts)
+                        self.lists[small.targets[0].target.value] = small.value
         if migration is not None:
             self._migration(migration)
         for op in self.ops:
@@ -114,6 +120,7 @@ class DjangoReader(PythonReader):
                 for small in stmt.body:
                     if isinstance(small, cst.Assign) and isinstance(small.targets[0].target, cst.Name):
                         attrs[small.targets[0].target.value] = small.value
+        self.lists.update(attrs)
         atomic = self.eval.value(attrs.get("atomic"), {}) if "atomic" in attrs else True
         # A squashed migration replays history that deployed databases already applied; an
         # initial one (`initial = True`, the app's first makemigrations) creates the app's
@@ -125,6 +132,8 @@ class DjangoReader(PythonReader):
         self.dependencies = tuple(
             f"{text_or_none(d[0])}.{text_or_none(d[1])}" for d in deps if isinstance(d, list) and len(d) == 2)
         operations = attrs.get("operations")
+        if isinstance(operations, cst.Name):  # operations = OPERATIONS, a list given a name
+            operations = self.lists.get(operations.value)
         if isinstance(operations, (cst.List, cst.Tuple)):
             for element in operations.elements:
                 if isinstance(element.value, cst.Call):
@@ -380,8 +389,9 @@ class DjangoReader(PythonReader):
         lists = {"database_operations": None, "state_operations": None}
         for index, arg in enumerate(node.args):
             key = arg.keyword.value if arg.keyword else ("database_operations", "state_operations")[min(index, 1)]
-            if key in lists and isinstance(arg.value, (cst.List, cst.Tuple)):
-                lists[key] = [e.value for e in arg.value.elements if isinstance(e.value, cst.Call)]
+            value = self.lists.get(arg.value.value, arg.value) if isinstance(arg.value, cst.Name) else arg.value
+            if key in lists and isinstance(value, (cst.List, cst.Tuple)):
+                lists[key] = [e.value for e in value.elements if isinstance(e.value, cst.Call)]
         before = {name: m.copy() for name, m in self.models.items()}
         emitted = len(self.ops)
         for element in lists["database_operations"] or ():
