@@ -67,6 +67,7 @@ class DjangoReader(PythonReader):
         # NAME = [...] at module level or in the Migration class: lists of operations
         # handed over by name (`SeparateDatabaseAndState(state_operations=state_operations)`).
         self.lists: dict[str, cst.BaseExpression] = {}
+        self.deleted: list[Model] = []  # models this migration deletes (from the state at least)
         self.ctx = Ctx()
         self.dependencies: tuple[str, ...] = ()
         self.name = f"{self.app}.{Path(path).stem}"
@@ -108,7 +109,7 @@ class DjangoReader(PythonReader):
         """The tables of this app's models and their join tables: what a squashed or initial
         migration finds empty (it runs where the app is new, or is faked)."""
         tables = set()
-        for model in self.models.values():
+        for model in [*self.models.values(), *self.deleted]:
             tables.add(model.table)
             tables.update(model.join_table(name, self.dialect) or "" for name in model.relations)
         return tuple(sorted(t for t in tables if t))
@@ -195,7 +196,12 @@ class DjangoReader(PythonReader):
                                               "not_null": ["id"], "defaults": []}, self.ctx, site)
 
     def _op_DeleteModel(self, call, node, site):
-        self._emit("drop_table", self._model(self._arg(call, 0, "name")).table, {}, self.ctx, site)
+        model = self._model(self._arg(call, 0, "name"))
+        self._emit("drop_table", model.table, {}, self.ctx, site)
+        # Gone from the state: a model deleted from the state only (moved to another app, or
+        # left unmanaged) retires none of its columns one by one.
+        self.models.pop((text_or_none(self._arg(call, 0, "name")) or "").lower(), None)
+        self.deleted.append(model)
 
     def _op_RenameModel(self, call, node, site):
         old, new = self._arg(call, 0, "old_name"), text_or_none(self._arg(call, 1, "new_name")) or ""
