@@ -149,7 +149,11 @@ def test_a_frozen_worker_frees_its_locks_and_its_work_is_taken_over(pg_cluster, 
     finally:
         worker.send_signal(signal.SIGCONT)
     out, err = worker.communicate(timeout=60)
-    assert worker.returncode != 0 and "Traceback" not in err and "lintmig: error" in err, err
+    # Frozen inside a batch's transaction, its session was ended for it (an error); frozen
+    # between batches, it finds on waking that its lease is gone and stops. Either way it
+    # writes nothing more.
+    killed = worker.returncode != 0 and "lintmig: error" in err
+    assert "Traceback" not in err and (killed or (worker.returncode == 0 and "lost its lease" in err)), err
     assert sql(url, "SELECT count(*) FROM items WHERE bumped <> 1") == [(0,)]  # every row once
     assert ledger(url) == [(1, "done", 1, 0)]
 
