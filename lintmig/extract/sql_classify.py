@@ -68,9 +68,16 @@ def _tools(name: str) -> tuple:
     return found
 
 
+# sqlglot's tokenizer fails on a statement that ends in '' after a $1 parameter
+# (`UPDATE media SET provider = $1 WHERE provider = ''`, sqlglot 30.30) and reads it with
+# anything after the quotes: every statement gets a line end of its own.
+_END = "\n"
+
+
 def parse_one(sql: str, dialect: str):
     """sqlglot.parse_one(sql, read=dialect), with the dialect's tokenizer and parser reused."""
     tokenizer, parser = _tools(dialect)
+    sql += _END
     result = parser.parse(tokenizer.tokenize(sql), sql)
     if len(result) == 1 and result[0] is not None:
         return result[0]
@@ -80,10 +87,10 @@ def parse_one(sql: str, dialect: str):
 def tokenize(sql: str, dialect: str) -> list[Token]:
     """sqlglot's tokens, with the text after a "command" keyword tokenized too (sqlglot
     keeps it as one string token)."""
-    tokens = _tools(dialect)[0].tokenize(sql)
+    tokens = _tools(dialect)[0].tokenize(sql + _END)
     if len(tokens) >= 2 and tokens[-1].token_type == TokenType.STRING and tokens[-2].token_type in _COMMANDS:
         offset = tokens[-2].end + 1  # the string token's own start is not reliable
-        tail = _tools(dialect)[0].tokenize(sql[offset:])
+        tail = _tools(dialect)[0].tokenize(sql[offset:] + _END)
         for tok in tail:
             tok.start += offset
             tok.end += offset
