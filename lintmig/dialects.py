@@ -14,7 +14,6 @@ PostgreSQL migration `x.sqlite.sql` must not take it out of the PostgreSQL rules
 from __future__ import annotations
 
 import os
-from typing import Optional
 
 _LINTED = {"postgres": "postgres", "postgresql": "postgres", "pg": "postgres",
            "mysql": "mysql", "mariadb": "mysql", "sqlite": "sqlite", "sqlite3": "sqlite"}
