@@ -39,6 +39,7 @@ def parse_duration(value) -> tuple[float, str]:
 @dataclass
 class Config:
     dialect: str = "postgres"
+    dialects: dict[str, str] = field(default_factory=dict)  # glob -> dialect of the SQL files it matches
     postgres_version: int = 15
     mysql_version: str = "8.0"
     mode: str = "smart"
@@ -94,10 +95,16 @@ class Config:
         return self.sql_transaction
 
     def dialect_for(self, path: str) -> str:
-        """The dialect a SQL file is read with: its name may say (dialects.py)."""
+        """The dialect a SQL file is read with: the first `dialects` glob it matches, else
+        `dialect`; then its name may say (dialects.py)."""
         from .dialects import dialect_for
 
-        return dialect_for(path, self.dialect)
+        configured = self.dialect
+        for glob, dialect in self.dialects.items():
+            if path.endswith(".sql") and self.matches([glob], path):
+                configured = dialect
+                break
+        return dialect_for(path, configured)
 
     def validate(self) -> "Config":
         checks = (("dialect", DIALECTS), ("mode", MODES), ("fail_on", FAIL_ON))

@@ -184,6 +184,12 @@ def _sql_transaction(value):
     raise ValueError("expected none, per_file, or a mapping of glob to one of them")
 
 
+def _dialects(value):
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a mapping of glob to one of {', '.join(DIALECTS)}")
+    return {str(glob): _choice(DIALECTS)(dialect) for glob, dialect in value.items()}
+
+
 def _safe_calls(value):
     if not isinstance(value, list):
         raise ValueError("expected a list of {name: ..., rules: [...]}")
@@ -258,7 +264,7 @@ def _throughput(value):
 
 
 KEYS: dict[str, Callable[[Any], Any]] = {
-    "dialect": _choice(DIALECTS), "postgres_version": _kind(int), "mysql_version": lambda v: str(_kind(str, int, float)(v)),
+    "dialect": _choice(DIALECTS), "dialects": _dialects, "postgres_version": _kind(int), "mysql_version": lambda v: str(_kind(str, int, float)(v)),
     "mode": _choice(MODES), "include": _globs, "exclude": _globs, "embedded": _globs, "keys": _keys,
     "embedded_calls": _strings,
     "sql_transaction": _sql_transaction, "lint_downgrade": _kind(bool), "budget_seconds": _positive,

@@ -77,6 +77,17 @@ def test_sql_transaction_per_glob(repo, capsys):
     assert [f["path"].endswith("0002.sql") for f in json.loads(out)["findings"]] == [True]
 
 
+def test_dialects_per_glob_read_each_folder_for_its_database(repo, capsys):
+    (repo / "db" / "mysql").mkdir()
+    (repo / "db" / "mysql" / "0002.sql").write_text("ALTER TABLE orders MODIFY a bigint, ALGORITHM=COPY;\n")
+    (repo / "db" / "sqlite").mkdir()
+    (repo / "db" / "sqlite" / "0002.sql").write_text("CREATE INDEX ix_b ON orders (b);\n")
+    (repo / ".lintmig.yaml").write_text("dialects:\n  'db/mysql/**': mysql\n  'db/sqlite/*.sql': sqlite\n")
+    _, out, _ = run(["check", "--no-cache", "--format", "json", "--select", "LM004,LM101,LM102,LM111", "db"], capsys)
+    found = sorted((f["path"].split("db/")[-1], f["code"]) for f in json.loads(out)["findings"])
+    assert found == [("migrations/0001.sql", "LM101"), ("mysql/0002.sql", "LM111"), ("sqlite/0002.sql", "LM102")]
+
+
 def test_explicit_config_file(repo, tmp_path, capsys):
     other = tmp_path / "elsewhere.yaml"
     other.write_text("dialect: sqlite\n")
@@ -86,6 +97,8 @@ def test_explicit_config_file(repo, tmp_path, capsys):
 
 @pytest.mark.parametrize("content,needle", [
     ("dialect: oracle\n", "dialect: 'oracle' is not one of"),
+    ("dialects:\n  'db/**': oracle\n", "dialects: 'oracle' is not one of"),
+    ("dialects: [mysql]\n", "dialects: expected a mapping of glob"),
     ("colour: red\n", "unknown key 'colour'"),
     ("rules:\n  LM999: off\n", "unknown rule 'LM999'"),
     ("rules:\n  LM101: loud\n", "'loud' is not one of off, warning, error"),

@@ -368,6 +368,7 @@ def _weaken(repo, text, capsys, *labels):
     ("safe_calls: [CREATE]\n", "LM101"),
     ("include:\n  - nothing/**\n", "LM101"),
     ("small_tables: [orders]\n", None),
+    ("dialects:\n  'db/**': sqlite\n", "LM101"),  # read as SQLite, the index would be LM102
 ])
 def test_a_change_that_weakens_the_config_is_reported_and_the_base_applies(repo, capsys, text, rule):
     code, report, _ = _weaken(repo, text, capsys)
