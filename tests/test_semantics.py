@@ -335,3 +335,24 @@ def test_a_database_in_a_file_name_counts_only_beside_the_configured_databases_v
         (tmp_path / sibling).write_text("SELECT 1;\n")
     (tmp_path / name).write_text("SELECT 1;\n")
     assert dialect_for(str(tmp_path / name), configured) == expected
+
+
+def test_a_django_app_label_other_than_its_folder_names_the_tables(tmp_path):
+    """wagtail/images/migrations belong to the app labelled wagtailimages: the label comes
+    from the dependency on the folder's own earlier migration, not from another app's
+    `0001_initial` of the same name."""
+    app = tmp_path / "images" / "migrations"
+    app.mkdir(parents=True)
+    (app / "0001_initial.py").write_text(
+        "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+        "    initial = True\n    dependencies = [('wagtailcore', '0001_initial')]\n"
+        "    operations = [migrations.CreateModel('Rendition', fields=[('id', models.AutoField(primary_key=True)),"
+        " ('width', models.IntegerField())])]\n")
+    (app / "0002_index.py").write_text(
+        "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+        "    dependencies = [('wagtailcore', '0001_initial'), ('wagtailimages', '0001_initial')]\n"
+        "    operations = [migrations.AlterField('rendition', 'width', models.BigIntegerField()),\n"
+        "                  migrations.AddIndex('rendition', models.Index(fields=['width'], name='r_w'))]\n")
+    found = lint_paths([str(app)], make_config(select=["LM101", "LM111"])).findings
+    assert [(f.code, f.table) for f in found] == [("LM111", "wagtailimages_rendition"),
+                                                  ("LM101", "wagtailimages_rendition")]

@@ -10,6 +10,7 @@ queryset `update()`/`delete()` and row-by-row saves.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -81,8 +82,14 @@ class DjangoReader(PythonReader):
             super()._sql(text, ctx, site, one_query)
 
     def read(self) -> Migration:
+        folder_app = self.app
+        self._label()
         if not self.state_only:
             self.models = {name: m.copy() for name, m in state_before(self.path, self.dialect).items()}
+        if self.app != folder_app:  # tables an earlier migration named before the label was known
+            for key, model in self.models.items():
+                if model.table == f"{folder_app}_{key}":
+                    model.table = f"{self.app}_{key}"
         retired_before = {(m.table, column) for m in self.models.values() for column in m.retired}
         migration = None
         for stmt in self.module.body:
@@ -104,6 +111,23 @@ class DjangoReader(PythonReader):
         return Migration(path=self.path, host="django", dialect=self.dialect, operations=self.ops,
                          comments=self.comments, header_end=self.header_end(), revision=self.name,
                          depends_on=self.dependencies, fresh_tables=self._app_tables() if self.fresh else ())
+
+    def _label(self) -> None:
+        """The app's label as its migrations name it: a dependency on another migration of
+        this folder (`("wagtailimages", "0013_...")` in wagtail/images/migrations) gives it,
+        and with it the tables' names; otherwise it is the folder's name."""
+        folder, stem = Path(self.path).parent, Path(self.path).stem
+        for stmt in self.module.body:
+            if not (isinstance(stmt, cst.ClassDef) and stmt.name.value == "Migration"):
+                continue
+            for line in stmt.body.body:
+                for small in line.body if isinstance(line, cst.SimpleStatementLine) else ():
+                    if isinstance(small, cst.Assign) and isinstance(small.targets[0].target, cst.Name) \
+                            and small.targets[0].target.value == "dependencies":
+                        label = _label_of(self.eval.value(small.value, {}), folder, stem)
+                        if label:
+                            self.app, self.name = label, f"{label}.{stem}"
+                        return
 
     def _app_tables(self) -> tuple[str, ...]:
         """The tables of this app's models and their join tables: what a squashed or initial
@@ -522,6 +546,26 @@ class DjangoReader(PythonReader):
 
 
 _STATES: dict[bytes, dict[str, Model]] = {}  # (the chain of earlier files' contents) -> the app's models
+
+
+_PLAIN = re.compile(r"\w+")  # a migration's name: never a path
+
+
+def _label_of(dependencies: Any, folder: Path, stem: str) -> Optional[str]:
+    """The label among a migration's dependencies that names a migration of its own folder.
+    Another app's `0001_initial` matches a file here too: with several candidates, the one
+    that is the folder's name or ends with it (`wagtailimages` for images/) wins, else none."""
+    apps = set()
+    for dep in dependencies if isinstance(dependencies, list) else ():
+        if isinstance(dep, list) and len(dep) == 2:
+            app, name = text_or_none(dep[0]), text_or_none(dep[1])
+            if app and name and app.isidentifier() and _PLAIN.fullmatch(name) and name != stem \
+                    and (folder / f"{name}.py").is_file():
+                apps.add(app)
+    if len(apps) == 1:
+        return apps.pop()
+    fitting = sorted(app for app in apps if app.endswith(folder.parent.name))
+    return fitting[0] if len(fitting) == 1 else None
 
 
 def state_before(path: str, dialect: str, max_bytes: int = 32 * 1000**2, including: bool = False) -> dict[str, Model]:
