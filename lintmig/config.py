@@ -1,6 +1,7 @@
 """Settings of one run: defaults, then the config file (a later issue), then flags."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
@@ -34,6 +35,14 @@ def parse_duration(value) -> tuple[float, str]:
     if not seconds > 0 or seconds == float("inf"):
         raise ValueError(f"a duration must be positive, got {value!r}")
     return seconds, str(value).strip() if isinstance(value, str) else f"{value}s"
+
+
+@functools.lru_cache(maxsize=64)
+def _spec(globs: tuple[str, ...]):
+    """Compiled once per set of globs: a run asks about every file (exclude, dialects, ...)."""
+    import pathspec
+
+    return pathspec.GitIgnoreSpec.from_lines(globs)
 
 
 @dataclass
@@ -80,11 +89,9 @@ class Config:
             return False
         import os
 
-        import pathspec
-
         base = self.base_dir or base or os.getcwd()
         rel = os.path.relpath(os.path.abspath(path), base)
-        return pathspec.GitIgnoreSpec.from_lines(globs).match_file(rel)
+        return _spec(tuple(globs)).match_file(rel)
 
     def sql_transaction_for(self, path: str) -> str:
         if isinstance(self.sql_transaction, dict):
