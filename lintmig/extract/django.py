@@ -220,11 +220,12 @@ class DjangoReader(PythonReader):
                                               "not_null": ["id"], "defaults": []}, self.ctx, site)
 
     def _op_DeleteModel(self, call, node, site):
-        model = self._model(self._arg(call, 0, "name"))
+        key = (text_or_none(self._arg(call, 0, "name")) or "").lower()
+        model = self._model(key)
         self._emit("drop_table", model.table, {}, self.ctx, site)
         # Gone from the state: a model deleted from the state only (moved to another app, or
         # left unmanaged) retires none of its columns one by one.
-        self.models.pop((text_or_none(self._arg(call, 0, "name")) or "").lower(), None)
+        del self.models[key]
         self.deleted.append(model)
 
     def _op_RenameModel(self, call, node, site):
@@ -343,8 +344,7 @@ class DjangoReader(PythonReader):
         if new.options.get("through") is not None:
             return
         if old is None or (old.references or "").lower() != (new.references or "").lower() \
-                or old.options.get("through") != new.options.get("through") \
-                or old.options.get("db_table") != new.options.get("db_table"):
+                or old.options.get("through") is not None or old.options.get("db_table") != new.options.get("db_table"):
             what = "its old definition is not in this change" if old is None else "it now points elsewhere"
             self._emit("unanalyzable", model.join_table(name, self.dialect) or model.table, {
                 "reason": f"AlterField of the many-to-many {model.table}.{name}: {what}, so lintmig cannot "
