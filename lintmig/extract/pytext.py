@@ -140,10 +140,16 @@ _LAYOUT_ONLY = frozenset({"dedent", "cleandoc"})  # textwrap.dedent, inspect.cle
 _ESCAPE = re.compile(r"\\(N\{[^}]*\}|U[0-9A-Fa-f]{8}|u[0-9A-Fa-f]{4}|x[0-9A-Fa-f]{2}|[0-7]{1,3}|[\s\S])")
 
 
+# What may follow a backslash in an escape Python decodes (any other stays as written).
+_ESCAPE_STARTS = frozenset("\\'\"abfnrtv\n01234567xuUN")
+
+
 def _escape_value(m: re.Match) -> str:
     seq = m.group(0)
+    if seq[1] not in _ESCAPE_STARTS:  # `\{`: kept, as Python keeps it (and warns)
+        return seq
     try:
-        return seq.encode("ascii").decode("unicode_escape")  # an unknown one (`\\{`) stays as written
+        return seq.encode("ascii").decode("unicode_escape")
     except UnicodeError:  # not ASCII after the backslash, or a name Python does not know
         return seq
 
