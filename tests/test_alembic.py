@@ -44,6 +44,24 @@ def test_revision_order_follows_down_revision_not_file_names(tmp_path):
     assert [f.code for f in lint_paths([str(tmp_path)], config).findings] == ["LM101"]
 
 
+def test_a_merge_revision_comes_after_both_of_its_parents(tmp_path):
+    # "a_" sorts first; it revises the merge "m_" of "b_" (the table) and "c_" (an index on it).
+    revision(tmp_path, "a_drop.py", "r4", "r3", '    op.drop_index("ix_notes_body")\n')
+    revision(tmp_path, "m_merge.py", "r3", ("r1", "r2"), "    pass\n")
+    revision(tmp_path, "b_create.py", "r1", None,
+             '    op.create_table("notes", sa.Column("id", sa.Integer, primary_key=True), sa.Column("body", sa.Text))\n')
+    revision(tmp_path, "c_index.py", "r2", "r1", '    op.create_index("ix_notes_body", "notes", ["body"])\n')
+    config = make_config(select=["LM103"])
+    from lintmig.discover import paths_to_files
+    from lintmig.engine import extract_all, migration_order
+
+    ordered = migration_order(extract_all(paths_to_files([str(tmp_path)], config).files, config))
+    assert [m.path.rsplit("/", 1)[-1] for m in ordered] == ["b_create.py", "c_index.py", "m_merge.py", "a_drop.py"]
+    assert ordered[2].depends_on == ("r1", "r2")
+    found = lint_paths([str(tmp_path)], config).findings
+    assert [(f.path.rsplit("/", 1)[-1], f.table) for f in found] == [("a_drop.py", "notes")]
+
+
 def test_downgrade_is_linted_only_when_asked(tmp_path):
     path = revision(tmp_path, "r.py", "r1", None, "    pass\n", downgrade='    op.drop_index("ix_orders_a")\n')
     assert lint_paths([str(path)], make_config(select=["LM103"])).findings == []

@@ -171,7 +171,8 @@ class AlembicReader(PythonReader):
         if name == "revision" and isinstance(value, str):
             self.revision = value
         elif name == "down_revision":
-            values = value if isinstance(value, list) else [value]
+            values = value if isinstance(value, (list, tuple)) else [value]  # a merge names several
+            values = [v.value if isinstance(v, Text) else v for v in values]
             self.down_revision = tuple(v for v in values if isinstance(v, str))
 
     # Walking function bodies.
