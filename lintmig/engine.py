@@ -5,7 +5,6 @@ checks decide, reporters render.
 """
 from __future__ import annotations
 
-import operator
 import os
 from dataclasses import dataclass, field
 from typing import Optional
@@ -16,12 +15,10 @@ from .config import Config
 from .discover import paths_to_files
 from .extract.batch import ContextKeys, extract_all, read_all
 from .extract.registry import language
+from .judge import Judge, Stream
 from .model import Finding, Migration
 from .order import natural_key
 from .results_cache import ResultCache, run_key
-
-_CODE, _SPAN = operator.attrgetter("code"), operator.attrgetter("span")
-
 
 @dataclass
 class Result:
@@ -45,12 +42,29 @@ def lint_paths(paths: list[str], config: Config, pr=None, progress=None, snapsho
     key = run_key(datas, config, pr, context, snapshot) if results is not None else ""
     findings = results.get(key) if results is not None else None
     if findings is None:
-        migrations = extract_all(selection.files, config, datas, context, progress)
+        found, migrations = _read_and_check(selection.files, datas, config, context, progress)
         del datas, selection  # the files' bytes: a 20 MB file is not held through the checks
-        findings = _judged(check_all(migrations, config, separate=True), migrations, config, pr, snapshot)
+        findings = _judged(found, migrations, config, pr, snapshot)
         if results is not None:
             results.put(key, findings)
     return Result(_with_stale(findings, config, snapshot), scanned, skipped, _notes(pr))
+
+
+def _read_and_check(files: list, datas: list, config: Config, context: ContextKeys,
+                    progress) -> tuple[list[Finding], list[Migration]]:
+    """A path run's findings and migrations. Files that name no parents (SQL, code with
+    embedded SQL) are checked in migration order while the workers still read the later
+    ones; the checks' results are those of check_all either way."""
+    if any(language(src.path) == "python" for src in files) or len({config.dialect_for(src.path) for src in files}) > 1:
+        migrations = extract_all(files, config, datas, context, progress)
+        return check_all(migrations, config, separate=True), migrations
+    order = sorted(range(len(files)), key=lambda i: natural_key(files[i].path))
+    stream = Stream(config)
+    migrations = extract_all([files[i] for i in order], config, [datas[i] for i in order], context, progress,
+                             each=stream)
+    if stream.broken:
+        return check_all(migrations, config, separate=True), migrations
+    return stream.found, migrations
 
 
 def _judged(found: list[Finding], migrations: list[Migration], config: Config, pr, snapshot) -> list[Finding]:
@@ -198,35 +212,26 @@ def check_all(migrations: list[Migration], config: Config, separate: bool = Fals
     one change (diff mode: a table one of them creates is new for the others). `history`:
     migrations that ran before the change (diff mode), replayed for the schema they leave
     and judged for nothing."""
-    from .checks import CHECKS, MigrationFacts
     from .facts import ChangeFacts
 
     if len({m.dialect for m in migrations}) > 1:
         return _per_database(migrations, config, separate, history)
-    rules = catalog.load()
     if any(m.host == "alembic" for m in migrations):  # (libcst stays unimported otherwise)
         from .extract.alembic_env import attach
 
         attach(migrations, config)
     ordered = migration_order(migrations)
-    change = ChangeFacts(ordered, config, is_added=_is_added(ordered), separate=separate,
+    # A path run checks each migration once it is walked (as a Stream does), unless a
+    # transaction spans migrations: then every migration is walked first.
+    stepwise = separate and not any(m.shared_transaction for m in ordered)
+    change = ChangeFacts([] if stepwise else ordered, config, is_added=_is_added(ordered), separate=separate,
                          history=migration_order(history or []))
-    by_kind: dict[str, list] = {}
-    strict_rule = None
-    for code, rule in rules.items():
-        if not config.enabled(code) or code not in CHECKS:
-            continue
-        if code == "LM118":
-            strict_rule = rule
-            continue
-        for kind in rule.applies_to:
-            by_kind.setdefault(kind, []).append((rule, CHECKS[code]))
+    judge = Judge(change, config)
     findings: list[Finding] = []
     for mig in ordered:
-        found = _check_migration(mig, MigrationFacts(change, mig), by_kind, strict_rule, config, CHECKS)
-        found.sort(key=_CODE)  # then by position: two stable sorts make no key tuple per finding
-        found.sort(key=_SPAN)
-        findings.extend(found)
+        if stepwise:
+            change.add(mig)
+        findings.extend(judge.findings(mig))
     return findings
 
 
@@ -243,50 +248,3 @@ def _per_database(migrations: list[Migration], config: Config, separate: bool,
         found.extend(check_all(group, config, separate, [m for m in history or [] if m.dialect == dialect]))
     position = {m.path: i for i, m in enumerate(migration_order(migrations))}
     return sorted(found, key=lambda f: position.get(f.path, -1))
-
-
-class _Index:
-    """id(op) -> its position in the migration, built only if a finding names an operation
-    other than the one being checked (a 20 MB file has hundreds of thousands)."""
-
-    def __init__(self, ops: list):
-        self.ops, self.current, self.at, self.built = ops, None, -1, None
-
-    def get(self, key: int) -> Optional[int]:
-        if key == self.current:
-            return self.at
-        if self.built is None:
-            self.built = {id(op): i for i, op in enumerate(self.ops)}
-        return self.built.get(key)
-
-
-def _check_migration(mig: Migration, facts, by_kind: dict, strict_rule, config: Config, checks: dict) -> list[Finding]:
-    findings: list[Finding] = []
-    index = _Index(mig.operations)
-    for i, op in enumerate(mig.operations):
-        index.current, index.at = id(op), i
-        for rule, fn in by_kind.get(op.kind, ()):
-            if mig.dialect in rule.dialects:
-                for hit in fn(op, facts):
-                    findings.append(_finding(rule, hit, mig, config.rules, index))
-                    if rule.klass == "scale":  # LM118 asks for a scale decision no other rule asked for
-                        facts.flagged.add(id(hit.op))
-    if strict_rule is not None and config.mode == "strict":
-        fn = checks[strict_rule.code]
-        for i, op in enumerate(mig.operations):
-            index.current, index.at = id(op), i
-            if op.kind in strict_rule.applies_to:
-                findings.extend(_finding(strict_rule, hit, mig, config.rules, index) for hit in fn(op, facts))
-    return findings
-
-
-def _finding(rule: catalog.Rule, hit, mig: Migration, severity: dict, index: _Index) -> Finding:
-    op = hit.op
-    message = hit.message
-    if op.args.get("unknown"):  # the check read them as absent: say so
-        message += f" (lintmig could not tell {', '.join(op.args['unknown'])} from the code and judged the unsafe case)"
-    return Finding(
-        code=rule.code, name=rule.name, severity=severity.get(rule.code, rule.severity), path=mig.path, span=op.span,
-        message=message, help=rule.use_instead, table=hit.table or op.table, anchor=op.anchor,
-        op=index.get(id(op)),
-    )

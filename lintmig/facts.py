@@ -7,6 +7,7 @@ each operation, and which operations share a transaction.
 from __future__ import annotations
 
 import bisect
+import operator
 from typing import Callable, Iterable, Optional
 
 from .model import Migration, Operation
@@ -14,10 +15,17 @@ from .schema import Schema
 
 TIMEOUT_SETTINGS = ("lock_timeout", "statement_timeout", "lock_wait_timeout", "idle_in_transaction_session_timeout")
 _OFF = {"0", "0s", "0ms", "default", "'0'", ""}
+_FIRST = operator.itemgetter(0)
 
 
 class ChangeFacts:
-    """Facts over all migrations of one change, in migration order."""
+    """Facts over all migrations of one change, in migration order.
+
+    In a path run (`separate`) a migration's facts are complete once it is walked: it can be
+    checked before the migrations after it are walked (`add`), which a run uses to check
+    while later files are still being read. (Not when a transaction spans migrations: its
+    operations are only known once every migration is walked.)
+    """
 
     def __init__(self, migrations: list[Migration], config, is_added: Optional[Callable[[Operation], bool]] = None,
                  separate: bool = False, history: Optional[list[Migration]] = None):
@@ -27,8 +35,7 @@ class ChangeFacts:
         self.separate = separate
         # Migrations that ran before the change: their schema counts, their tables are old.
         self.history = history or []
-        self.migrations = migrations
-        self._fresh_tables = {m.path: frozenset(m.fresh_tables) for m in migrations if m.fresh_tables}
+        self._fresh_tables: dict[str, frozenset] = {}
         self._is_added = is_added or (lambda op: True)
         self._new_spans: dict[str, list[list[int]]] = {}  # table -> [[from, to], ...] positions
         # A boot-time `CREATE TABLE IF NOT EXISTS` (or one inside a conditional) runs at every
@@ -40,9 +47,11 @@ class ChangeFacts:
         # Tables with a span still open: closing spans at a migration's end touches only these.
         self._open_new: set[str] = set()
         self._open_created: set[str] = set()
-        self.keys: dict[str, set[tuple[str, ...]]] = {}
-        self._keys_cache: dict[Optional[str], list[tuple[str, ...]]] = {}
-        self.created: set[str] = set()  # tables whose definition (and so whose keys) the change shows
+        # table -> [(position, key)]: a key counts from where it is made (in walk order)
+        self.keys: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+        self._keys_cache: dict[tuple, list[tuple[str, ...]]] = {}
+        # table -> where the change first shows its definition (and so its keys)
+        self.created: dict[str, int] = {}
         # The schema the migrations before an operation leave (history included).
         self.schema = Schema()
         self.index_tables = self.schema.index_tables
@@ -60,19 +69,13 @@ class ChangeFacts:
         # The timeouts in force, per migration: the positions where they change and what
         # they are from there (a SET is rare; a dict per operation was not).
         self._settings: dict[str, tuple[list[int], list[dict[str, tuple[str, str]]]]] = {}
-        self._walk()
+        self._last = 0  # the position of the last operation walked
+        self._start = 1  # where the change starts
+        self._walk_history()
         for mig in migrations:
-            found = settings_in_force(mig.operations, config, mig.session_settings, mig.transaction_settings)
-            points: list[int] = []
-            values: list[dict[str, tuple[str, str]]] = []
-            last = None
-            for op in mig.operations:
-                now = found.get(id(op))
-                if not points or now is not last:
-                    points.append(self._pos[op])
-                    values.append(now or {})
-                    last = now
-            self._settings[mig.path] = (points, values)
+            self.add(mig)
+        if not separate:
+            self._close_all()
 
     def _where(self, op: Operation) -> Optional[tuple[int, int, str]]:
         """(op's position, where its change starts, its file); None outside the change."""
@@ -91,37 +94,61 @@ class ChangeFacts:
         at = bisect.bisect_right(points, where[0]) - 1
         return values[at] if at >= 0 else {}
 
-    def _walk(self) -> None:
+    def _walk_history(self) -> None:
         pos = 0
         for mig in self.history:  # the schema before the change; nothing in it is new
             for op in mig.operations:
                 pos += 1
                 self._learn(op, pos, mig)
+        self._close_open(pos)
+        self._last, self._start = pos, pos + 1
+
+    def add(self, mig: Migration) -> None:
+        """Walk the next migration, in migration order."""
+        if mig.fresh_tables:
+            self._fresh_tables[mig.path] = frozenset(mig.fresh_tables)
+        pos = self._last
+        if self.separate:
+            self._start = pos + 1
+        self._firsts.append(pos + 1)
+        self._spans.append((self._start, mig.path))
+        for op in mig.operations:
+            pos += 1
+            self._pos[op] = pos
+            self._learn(op, pos, mig)
+            if op.txn is not None:
+                self._txn_groups.setdefault(self.txn_key(mig, op), []).append(op)
+        if self.separate:
+            self._close_open(pos)
+        self._last = pos
+        self._settings[mig.path] = self._settings_of(mig)
+
+    def _close_open(self, pos: int) -> None:
         for table in list(self._open_new):
             self._end_new(table, pos)
         for table in list(self._open_created):
             self._end_created(table, pos)
-        start = pos + 1
-        for mig in self.migrations:
-            if self.separate:
-                start = pos + 1
-            self._firsts.append(pos + 1)
-            self._spans.append((start, mig.path))
-            for op in mig.operations:
-                pos += 1
-                self._pos[op] = pos
-                self._learn(op, pos, mig)
-                if op.txn is not None:
-                    self._txn_groups.setdefault(self.txn_key(mig, op), []).append(op)
-            if self.separate:
-                for table in list(self._open_new):
-                    self._end_new(table, pos)
-                for table in list(self._open_created):
-                    self._end_created(table, pos)
+
+    def _close_all(self) -> None:
+        """At the end of a change: what is still new stays new to its end."""
         for spans in (*self._new_spans.values(), *self._created_at.values()):
             for span in spans:
                 if span[1] < 0:
-                    span[1] = pos + 1
+                    span[1] = self._last + 1
+
+    def _settings_of(self, mig: Migration) -> tuple[list[int], list[dict[str, tuple[str, str]]]]:
+        """Where the timeouts in force change in a migration, and what they are from there."""
+        found = settings_in_force(mig.operations, self.config, mig.session_settings, mig.transaction_settings)
+        points: list[int] = []
+        values: list[dict[str, tuple[str, str]]] = []
+        last = None
+        for op in mig.operations:
+            now = found.get(id(op))
+            if not points or now is not last:
+                points.append(self._pos[op])
+                values.append(now or {})
+                last = now
+        return points, values
 
     def _learn(self, op: Operation, pos: int, mig: Migration) -> None:
         table, args = op.table, op.args
@@ -144,9 +171,9 @@ class ChangeFacts:
                     self._open_new.add(table)
                     if boot_time:
                         self._new_only_in[id(span)] = (mig.path, op.anchor)
-            self.created.add(table)
+            self.created.setdefault(table, pos)
             for cols in args.get("keys") or []:
-                self._add_key(table, cols)
+                self._add_key(table, cols, pos)
         elif op.kind in ("insert_select", "drop_table") and table:
             self._end_new(table, pos)
             if op.kind == "drop_table":
@@ -161,12 +188,12 @@ class ChangeFacts:
                     self._new_spans.setdefault(new, []).append([pos, -1])
                     self._open_new.add(new)
             self._open_new.discard(table)
-            if table in self.keys:
-                self.keys[new] = set(self.keys[table])
+            for _, key in self.keys.get(table, ()):
+                self._add_key(new, key, pos)
         elif op.kind == "create_index" and args.get("unique") and table:
-            self._add_key(table, args.get("columns") or [])
+            self._add_key(table, args.get("columns") or [], pos)
         elif op.kind == "add_constraint" and table and args.get("type") in ("unique", "primary_key"):
-            self._add_key(table, args.get("columns") or [])
+            self._add_key(table, args.get("columns") or [], pos)
 
     def column_type_at(self, table: Optional[str], column: Optional[str], pos: int) -> Optional[tuple]:
         """A column's type as the operations before position `pos` leave it (None: unknown)."""
@@ -177,10 +204,10 @@ class ChangeFacts:
         """The first position of op's change: what comes before it is deployed history."""
         return self._where(op)[1]
 
-    def _add_key(self, table: str, cols: Iterable[str]) -> None:
+    def _add_key(self, table: str, cols: Iterable[str], pos: int) -> None:
         key = tuple(c for c in cols if c)
         if key:
-            self.keys.setdefault(table, set()).add(key)
+            self.keys.setdefault(table, []).append((pos, key))
 
     def _end_new(self, table: str, pos: int) -> None:
         if table in self._open_new:
@@ -251,21 +278,30 @@ class ChangeFacts:
                     return True
         return False
 
-    def table_keys(self, table: Optional[str]) -> list[tuple[str, ...]]:
-        """The table's keys: what the change shows, else the `keys` config, else `id`."""
-        cached = self._keys_cache.get(table)
+    def table_keys(self, table: Optional[str], op: Operation, whole_migration: bool = False) -> list[tuple[str, ...]]:
+        """The table's keys at op: what the operations before it show (`whole_migration`:
+        and the rest of its migration), else the `keys` config, else `id`. A key a later
+        migration makes does not bound op's rows."""
+        pos = self._pos.get(op, self._last)
+        if whole_migration:
+            after = bisect.bisect_right(self._firsts, pos)
+            pos = self._firsts[after] - 1 if after < len(self._firsts) else self._last
+        made = self.keys.get(table or "", ())
+        known = bisect.bisect_right(made, pos, key=_FIRST)
+        shown = self.created.get(table or "", pos + 1) <= pos
+        cached = self._keys_cache.get((table, known, shown))
         if cached is not None:
             return cached
         configured = (getattr(self.config, "keys", None) or {}).get(table or "")
-        keys = sorted(self.keys.get(table or "", ()))
+        keys = sorted({key for _, key in made[:known]})
         if configured:
             keys.append(tuple(configured) if isinstance(configured, (list, tuple)) else (configured,))
-        if not keys or table not in self.created:
+        if not keys or not shown:
             # An existing table keeps its usual `id` key next to keys the change adds to it.
             keys.append(("id",))
         if getattr(self.config, "dialect", "") == "sqlite":
             keys.append(("rowid",))
-        self._keys_cache[table] = keys
+        self._keys_cache[(table, known, shown)] = keys
         return keys
 
     def has_validated_not_null(self, table: Optional[str], column: Optional[str], op: Operation) -> bool:

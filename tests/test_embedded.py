@@ -58,3 +58,21 @@ def test_configured_execution_calls(tmp_path):
     assert lint_paths([str(path)], make_config(select=["LM101"])).findings == []
     found = lint_paths([str(path)], make_config(select=["LM101"], embedded_calls=["ApplyDDL"])).findings
     assert [f.code for f in found] == ["LM101"]
+
+
+def test_boot_time_code_counts_every_key_its_file_makes(tmp_path):
+    """Functions run in an order the text does not show: a backfill written above the
+    CREATE TABLE that makes its key is still bounded by that key. (In a migration file,
+    a key made after the UPDATE would not be.)"""
+    go = ('package db\n\nfunc backfill(db *sql.DB, id int) {\n'
+          '\tdb.Exec("UPDATE messages SET hash = $1 WHERE message_id = $2", "x", id)\n}\n\n'
+          'func migrate(db *sql.DB) {\n'
+          '\tdb.Exec("CREATE TABLE IF NOT EXISTS messages (message_id bigint PRIMARY KEY, hash text)")\n}\n')
+    path = tmp_path / "db.go"
+    path.write_text(go)
+    assert lint_paths([str(path)], make_config(select=["LM301"])).findings == []
+    sql = tmp_path / "0002_fill.sql"
+    sql.write_text("UPDATE messages SET hash = 'x' WHERE message_id = 7;\n"
+                   "ALTER TABLE messages ADD CONSTRAINT messages_id UNIQUE (message_id);\n")
+    found = lint_paths([str(sql)], make_config(select=["LM301"])).findings
+    assert [f.code for f in found] == ["LM301"]

@@ -100,6 +100,11 @@ class MigrationFacts:
         """(the schema, op's position, where op's change starts): ask it what held before."""
         return self.change.schema, self.change.position(op), self.change.change_start(op)
 
+    def table_keys(self, op: Operation) -> list[tuple[str, ...]]:
+        """The keys of op's table when op runs. Boot-time code runs its functions in an order
+        its text does not show: there every key its file makes counts."""
+        return self.change.table_keys(op.table, op, whole_migration=self.migration.host == "embedded")
+
     def table_of_index(self, name: Optional[str]) -> Optional[str]:
         return self.change.index_tables.get(name or "")
 
@@ -196,7 +201,7 @@ def unbounded_reason(op: Operation, facts: MigrationFacts) -> Optional[str]:
         return "it has no WHERE clause: every row of the table"
     if _key_bound(op, facts):
         return None
-    keys = " or ".join("(" + ", ".join(k) + ")" for k in facts.change.table_keys(op.table))
+    keys = " or ".join("(" + ", ".join(k) + ")" for k in facts.table_keys(op))
     if args.get("joined"):
         return f"its WHERE joins to another table and bounds nothing on the key {keys}"
     return f"its WHERE does not bound the table's key {keys} with values: every matching row"
@@ -206,7 +211,7 @@ def _key_bound(op: Operation, facts: MigrationFacts) -> bool:
     bounds = op.args.get("bounds")
     if not bounds:
         return False
-    keys = facts.change.table_keys(op.table)
+    keys = facts.table_keys(op)
     return all(any(set(key) <= set(cols) for key in keys) for cols in bounds)
 
 

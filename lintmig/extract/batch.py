@@ -60,44 +60,64 @@ def read_all(files: list[Source], config: Config) -> list[tuple[str, Union[bytes
 
 
 def extract_all(files: list[Source], config: Config, datas: Optional[list[tuple[str, Union[bytes, str]]]] = None,
-                context: Optional[ContextKeys] = None, progress=None) -> list[Migration]:
+                context: Optional[ContextKeys] = None, progress=None, each=None) -> list[Migration]:
+    """The files' migrations, in order. `each(migration)`, when given, gets them in that
+    order as soon as each and all before it are read (the checks of a path run start while
+    the workers still parse)."""
     cache: Optional[ExtractCache] = open_cache(config.cache, config.extraction_key())
     context = context or ContextKeys(config.max_file_size)
-    results: dict[str, Migration] = {}
+    results = _InOrder([src.path for src in files], each)
     todo: list[tuple[str, bytes, str]] = []
     for path, data in datas if datas is not None else read_all(files, config):
         if isinstance(data, str):
-            results[path] = unreadable(path, config.dialect, data)
+            results.put(path, unreadable(path, config.dialect, data))
             continue
         # The dialect too: the same SQL in `x.mysql.up.sql` and `x.postgres.up.sql` reads apart.
         key = cache.key(data + b"\0" + context(path) + b"\0" + config.dialect_for(path).encode()) if cache else ""
         hit = cache.get(path, key) if cache else None
         if hit is not None:
-            results[path] = hit
+            results.put(path, hit)
         else:
             todo.append((path, data, key))
-    for (path, _, key), migration in zip(todo, _extract_many(todo, config, progress)):
-        results[path] = migration
+    arriving = iter(todo)
+    parsed = _extract_many(todo, config, progress, lambda mig: results.put(next(arriving)[0], mig))
+    for (_, _, key), migration in zip(todo, parsed):
         if cache and migration.host != "unknown":
             cache.put(key, migration)
     if cache:
         cache.save()
     keep_to_the_end()  # the migrations
-    return [results[src.path] for src in files]
+    return [results.done[src.path] for src in files]
 
 
-def _extract_many(todo: list[tuple[str, bytes, str]], config: Config, progress=None) -> list[Migration]:
+class _InOrder:
+    """Migrations by path, handed on in the files' order as soon as the next one is in."""
+
+    def __init__(self, paths: list[str], each):
+        self.paths, self.each, self.next = paths, each, 0
+        self.done: dict[str, Migration] = {}
+
+    def put(self, path: str, migration: Migration) -> None:
+        self.done[path] = migration
+        if self.each is None:
+            return
+        while self.next < len(self.paths) and self.paths[self.next] in self.done:
+            self.each(self.done[self.paths[self.next]])
+            self.next += 1
+
+
+def _extract_many(todo: list[tuple[str, bytes, str]], config: Config, progress, each) -> list[Migration]:
     jobs = [(path, data, config) for path, data, _ in todo]
     if progress is not None:
         progress.start(len(jobs))
     try:
-        return _extract_jobs(jobs, progress.advance if progress is not None else None)
+        return _extract_jobs(jobs, progress.advance if progress is not None else None, each)
     finally:
         if progress is not None:
             progress.finish()
 
 
-def _extract_jobs(jobs: list, advance) -> list[Migration]:
+def _extract_jobs(jobs: list, advance, each) -> list[Migration]:
     if len(jobs) >= _POOL_MIN_FILES:
         import sqlglot  # noqa: F401  (imported once here, shared by the forked workers)
 
@@ -106,12 +126,13 @@ def _extract_jobs(jobs: list, advance) -> list[Migration]:
         from .parallel import pool_map
 
         results = pool_map(_extract_job, jobs, chunksize=max(1, len(jobs) // 32), on_crash=_crashed,
-                           progress=advance)
+                           progress=advance, each=each)
         if results is not None:
             return results
     out = []
     for job in jobs:
         out.append(_extract_job(job))
+        each(out[-1])
         if advance is not None:
             advance()
     return out

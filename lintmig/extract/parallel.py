@@ -31,14 +31,15 @@ def _read_chunk(job: tuple[list[str], str]) -> list:
     return [statement_ops(t, dialect) for t in texts]
 
 
-def pool_map(fn, jobs: list, chunksize: int = 1, on_crash=None, progress=None) -> Optional[list]:
+def pool_map(fn, jobs: list, chunksize: int = 1, on_crash=None, progress=None, each=None) -> Optional[list]:
     """fn over jobs on every core (forked workers that start no pools of their own), in
     order; None when there is one core, no fork, or this is already a worker.
 
     When a worker dies (a native parser crashing on hostile input), the jobs it may have
     held are run again one by one, each in a process of its own, and `on_crash(job, why)`
     stands in for the one that kills its process: one file cannot take the run down.
-    `progress(n)`, when given, hears of each chunk of n jobs done."""
+    `progress(n)`, when given, hears of each chunk of n jobs done; `each(result)` gets the
+    results in order as soon as they and all before them are done."""
     workers = min(os.cpu_count() or 1, 8)
     if not _enabled or workers < 2:
         return None
@@ -53,18 +54,24 @@ def pool_map(fn, jobs: list, chunksize: int = 1, on_crash=None, progress=None) -
     # What arrives lives to the end of the run: collector passes over it would be wasted.
     gc.disable()
     try:
-        done = _run_chunks(context, workers, fn, chunks, on_crash, progress)
+        done = _run_chunks(context, workers, fn, chunks, on_crash, progress, each)
+        delivered = next((i for i in range(len(chunks)) if i not in done), len(chunks))
         out = []
         for index, chunk in enumerate(chunks):
-            out.extend(done[index] if index in done else [_isolated(context, fn, job, on_crash) for job in chunk])
+            results = done[index] if index in done else [_isolated(context, fn, job, on_crash) for job in chunk]
+            out.extend(results)
+            if each is not None and index >= delivered:
+                for result in results:
+                    each(result)
         return out
     finally:
         if collecting:
             gc.enable()
 
 
-def _run_chunks(context, workers: int, fn, chunks: list[list], on_crash, progress) -> dict[int, list]:
-    """Results of the chunks whose worker lived, by chunk index."""
+def _run_chunks(context, workers: int, fn, chunks: list[list], on_crash, progress, each) -> dict[int, list]:
+    """Results of the chunks whose worker lived, by chunk index; `each` has had those of the
+    chunks before the first that died."""
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
@@ -77,6 +84,9 @@ def _run_chunks(context, workers: int, fn, chunks: list[list], on_crash, progres
                     done[index] = future.result()
                     if progress is not None:
                         progress(len(chunks[index]))
+                    if each is not None and len(done) == index + 1:  # no chunk before it died
+                        for result in done[index]:
+                            each(result)
                 except BrokenProcessPool:
                     if on_crash is None:
                         raise

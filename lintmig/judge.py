@@ -1,0 +1,121 @@
+"""The checks run over one migration at a time, against the facts of its change.
+
+`Judge` holds which checks apply to which kind of operation; `Stream` feeds a path run's
+migrations to it as extraction delivers them, so checking overlaps with reading.
+"""
+from __future__ import annotations
+
+import operator
+from typing import Optional
+
+from . import catalog
+from .config import Config
+from .model import Finding, Migration
+
+_CODE, _SPAN = operator.attrgetter("code"), operator.attrgetter("span")
+
+
+class Judge:
+    """Findings of one migration at a time, in migration order, from the facts walked so far
+    (`change`: a ChangeFacts)."""
+
+    def __init__(self, change, config: Config):
+        from .checks import CHECKS
+
+        self.change, self.config, self.checks = change, config, CHECKS
+        self.by_kind: dict[str, list] = {}
+        self.strict_rule = None
+        for code, rule in catalog.load().items():
+            if not config.enabled(code) or code not in CHECKS:
+                continue
+            if code == "LM118":  # asks for a scale decision no other rule asked for: runs last
+                self.strict_rule = rule
+                continue
+            for kind in rule.applies_to:
+                self.by_kind.setdefault(kind, []).append((rule, CHECKS[code]))
+
+    def findings(self, mig: Migration) -> list[Finding]:
+        from .checks import MigrationFacts
+
+        found = self._check(mig, MigrationFacts(self.change, mig))
+        found.sort(key=_CODE)  # then by position: two stable sorts make no key tuple per finding
+        found.sort(key=_SPAN)
+        return found
+
+    def _check(self, mig: Migration, facts) -> list[Finding]:
+        findings: list[Finding] = []
+        severity, index = self.config.rules, _Index(mig.operations)
+        for i, op in enumerate(mig.operations):
+            index.current, index.at = id(op), i
+            for rule, fn in self.by_kind.get(op.kind, ()):
+                if mig.dialect in rule.dialects:
+                    for hit in fn(op, facts):
+                        findings.append(_finding(rule, hit, mig, severity, index))
+                        if rule.klass == "scale":
+                            facts.flagged.add(id(hit.op))
+        strict_rule = self.strict_rule
+        if strict_rule is not None and self.config.mode == "strict":
+            fn = self.checks[strict_rule.code]
+            for i, op in enumerate(mig.operations):
+                index.current, index.at = id(op), i
+                if op.kind in strict_rule.applies_to:
+                    findings.extend(_finding(strict_rule, hit, mig, severity, index) for hit in fn(op, facts))
+        return findings
+
+
+class Stream:
+    """A path run's checks while its files are still being read: each migration is walked
+    and checked as it arrives, in migration order (the caller delivers them so).
+
+    Only for migrations that need nothing from the ones after them: the first migration that
+    names parents (Alembic, Django), shares a transaction with others or is for another
+    database stops the stream (`broken`), and the caller checks the whole run at the end."""
+
+    def __init__(self, config: Config):
+        from .facts import ChangeFacts
+
+        self.change = ChangeFacts([], config, separate=True)
+        self.judge = Judge(self.change, config)
+        self.found: list[Finding] = []
+        self.dialect: Optional[str] = None
+        self.broken = False
+
+    def __call__(self, mig: Migration) -> None:
+        if self.broken:
+            return
+        if self.dialect is None:
+            self.dialect = mig.dialect
+        if mig.revision or mig.depends_on or mig.shared_transaction or mig.host == "alembic" \
+                or mig.dialect != self.dialect:
+            self.broken, self.found = True, []
+            return
+        self.change.add(mig)
+        self.found.extend(self.judge.findings(mig))
+
+
+class _Index:
+    """id(op) -> its position in the migration, built only if a finding names an operation
+    other than the one being checked (a 20 MB file has hundreds of thousands)."""
+
+    def __init__(self, ops: list):
+        self.ops, self.current, self.at, self.built = ops, None, -1, None
+
+    def get(self, key: int) -> Optional[int]:
+        if key == self.current:
+            return self.at
+        if self.built is None:
+            self.built = {id(op): i for i, op in enumerate(self.ops)}
+        return self.built.get(key)
+
+
+def _finding(rule: catalog.Rule, hit, mig: Migration, severity: dict, index: _Index) -> Finding:
+    op = hit.op
+    message = hit.message
+    if op.args.get("unknown"):  # the check read them as absent: say so
+        message += f" (lintmig could not tell {', '.join(op.args['unknown'])} from the code and judged the unsafe case)"
+    return Finding(
+        code=rule.code, name=rule.name, severity=severity.get(rule.code, rule.severity), path=mig.path, span=op.span,
+        message=message, help=rule.use_instead, table=hit.table or op.table, anchor=op.anchor,
+        op=index.get(id(op)),
+    )
+

@@ -1,0 +1,115 @@
+"""A path run checks each migration as soon as it and those before it are read, while the
+workers still parse later files: the findings are those of checking the whole run after
+reading it, and a migration is judged only on what the migrations before it leave."""
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+from conftest import as_ci, feature_branch, make_config
+from lintmig import engine, judge
+from lintmig.extract import batch, extract_file
+from lintmig.model import Migration
+
+# Forty files (enough for the process pool) whose findings depend on earlier files: tables
+# created earlier are new only in their own migration, a rename, a unique index made later,
+# an index dropped after its table was renamed, timeouts set per file.
+FILES = {
+    "0001_create.sql": "CREATE TABLE accounts (id bigint PRIMARY KEY, code text, note text);\n"
+                       "CREATE INDEX ix_accounts_note ON accounts (note);\n",
+    "0002_fill.sql": "UPDATE accounts SET note = 'x' WHERE code = 'abc';\n",
+    "0003_key.sql": "SET lock_timeout = '2s';\nCREATE UNIQUE INDEX CONCURRENTLY accounts_code ON accounts (code);\n",
+    "0004_fill_again.sql": "UPDATE accounts SET note = 'y' WHERE code = 'abc';\n",
+    "0005_drop_index.sql": "DROP INDEX ix_accounts_note;\n",
+    "0006_rename.sql": "ALTER TABLE accounts RENAME TO customers;\n",
+}
+for _n in range(7, 41):
+    FILES[f"{_n:04d}_more.sql"] = (f"CREATE TABLE t{_n} (id bigint PRIMARY KEY, v int);\nCREATE INDEX ix_{_n} ON t{_n} (v);\n"
+                                  f"ALTER TABLE customers ADD COLUMN c{_n} int NOT NULL DEFAULT {_n};\n"
+                                  f"CREATE INDEX ix_c{_n} ON customers (c{_n});\n")
+
+
+UNREADABLE = "0020_fifo.sql"
+
+
+def _folder(tmp_path):
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    for name, text in reversed(list(FILES.items())):  # created out of order: the run sorts them
+        (folder / name).write_text(text)
+    # known unreadable before any file is parsed: it still waits for the files before it
+    os.mkfifo(folder / UNREADABLE)
+    return folder
+
+
+class _Recording(judge.Stream):
+    seen: list = []
+
+    def __call__(self, mig):
+        _Recording.seen.append(os.path.basename(mig.path))
+        super().__call__(mig)
+
+
+class _Refusing(judge.Stream):
+    def __call__(self, mig):
+        self.broken = True
+
+
+def _keys(findings):
+    return [(os.path.basename(f.path), f.span.line, f.code, f.table, f.message) for f in findings]
+
+
+def _crash_on_0017(job):
+    if job[0].endswith("0017_more.sql"):
+        import faulthandler
+
+        faulthandler.disable()
+        os.kill(os.getpid(), signal.SIGSEGV)
+    return extract_file(*job)
+
+
+@pytest.mark.parametrize("crash", [False, True], ids=["all-read", "a-worker-dies"])
+def test_checking_while_reading_finds_what_checking_after_reading_finds(tmp_path, monkeypatch, crash):
+    folder = _folder(tmp_path)
+    if crash:  # the chunks after a dead worker's arrive late, and still in order
+        monkeypatch.setattr(batch, "_extract_job", _crash_on_0017)
+    _Recording.seen = []
+    monkeypatch.setattr(engine, "Stream", _Recording)
+    streamed = engine.lint_paths([str(folder)], make_config()).findings
+    assert _Recording.seen == sorted([*FILES, UNREADABLE])
+    monkeypatch.setattr(engine, "Stream", _Refusing)  # every migration read first, then check_all
+    after = engine.lint_paths([str(folder)], make_config()).findings
+    assert _keys(streamed) == _keys(after)
+    assert ("0017_more.sql", "LM001") in {(os.path.basename(f.path), f.code) for f in streamed} if crash else True
+    # and what was found is what the earlier files say
+    found = {(name, code, table) for name, _, code, table, _ in _keys(streamed)}
+    assert ("0002_fill.sql", "LM301", "accounts") in found  # no key on code yet
+    assert ("0004_fill_again.sql", "LM301", "accounts") not in found  # 0003 made code unique
+    assert ("0005_drop_index.sql", "LM103", "accounts") in found  # renamed only later
+    assert ("0007_more.sql", "LM101", "t7") not in found and ("0007_more.sql", "LM101", "customers") in found
+
+
+def test_a_key_made_later_in_the_same_change_does_not_bound_an_earlier_update(tmp_path, monkeypatch):
+    """Diff mode walks every migration of the change before checking: a key still counts
+    only from the operation that makes it."""
+    repo = feature_branch(tmp_path / "repo", {"db/migrations/0001_create.sql": FILES["0001_create.sql"]})
+    for name in ("0002_fill.sql", "0003_key.sql", "0004_fill_again.sql"):
+        (repo / "db" / "migrations" / name).write_text(FILES[name])
+    monkeypatch.chdir(repo)
+    as_ci(monkeypatch)
+    found = engine.lint_change(make_config(select=["LM301"]), None, False, []).findings
+    assert [os.path.basename(f.path) for f in found] == ["0002_fill.sql"]
+
+
+def test_a_migration_that_names_its_parents_stops_the_stream():
+    stream = judge.Stream(make_config())
+    first = Migration(path="a/0001.sql", host="sql", dialect="postgres", operations=[])
+    stream(first)
+    assert not stream.broken
+    stream(Migration(path="a/0002.py", host="django", dialect="postgres", operations=[], revision="0002",
+                     depends_on=("0001",)))
+    assert stream.broken and stream.found == []
+    stream(Migration(path="a/0003.sql", host="sql", dialect="postgres", operations=[]))
+    assert stream.broken and stream.found == []
