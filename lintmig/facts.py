@@ -16,6 +16,7 @@ from .schema import Schema
 TIMEOUT_SETTINGS = ("lock_timeout", "statement_timeout", "lock_wait_timeout", "idle_in_transaction_session_timeout")
 _OFF = {"0", "0s", "0ms", "default", "'0'", ""}
 _FIRST = operator.itemgetter(0)
+_NOWHERE = (0, 0, 0, "")
 
 
 class ChangeFacts:
@@ -70,6 +71,7 @@ class ChangeFacts:
         # they are from there (a SET is rare; a dict per operation was not).
         self._settings: dict[str, tuple[list[int], list[dict[str, tuple[str, str]]]]] = {}
         self._last = 0  # the position of the last operation walked
+        self._last_where = _NOWHERE  # (first position, end, change start, path) of the last migration asked about
         self._start = 1  # where the change starts
         self._walk_history()
         for mig in migrations:
@@ -82,7 +84,12 @@ class ChangeFacts:
         pos = self._pos.get(op)
         if pos is None:
             return None
-        start, path = self._spans[bisect.bisect_right(self._firsts, pos) - 1]
+        low, high, start, path = self._last_where
+        if not low <= pos < high:  # checks ask about the operations of one migration at a time
+            at = bisect.bisect_right(self._firsts, pos) - 1
+            high = self._firsts[at + 1] if at + 1 < len(self._firsts) else self._last + 1
+            start, path = self._spans[at]
+            self._last_where = (self._firsts[at], high, start, path)
         return pos, start, path
 
     def settings(self, op: Operation) -> dict[str, tuple[str, str]]:
@@ -121,6 +128,7 @@ class ChangeFacts:
         if self.separate:
             self._close_open(pos)
         self._last = pos
+        self._last_where = _NOWHERE  # the last migration's end moved
         self._settings[mig.path] = self._settings_of(mig)
 
     def _close_open(self, pos: int) -> None:
@@ -233,7 +241,7 @@ class ChangeFacts:
 
     def _fresh_here(self, table: Optional[str], op: Operation) -> bool:
         """Whether op's migration runs only where the table is empty (a fresh install)."""
-        return (table or "") in self._fresh_tables.get(self._where(op)[2], ())
+        return bool(self._fresh_tables) and (table or "") in self._fresh_tables.get(self._where(op)[2], ())
 
     # Questions the checks ask.
 

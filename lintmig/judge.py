@@ -25,6 +25,7 @@ class Judge:
         self.change, self.config, self.checks = change, config, CHECKS
         self.by_kind: dict[str, list] = {}
         self.strict_rule = None
+        self.dialects: dict[str, dict[str, list]] = {}  # by_kind, for the rules of one database
         for code, rule in catalog.load().items():
             if not config.enabled(code) or code not in CHECKS:
                 continue
@@ -33,6 +34,13 @@ class Judge:
                 continue
             for kind in rule.applies_to:
                 self.by_kind.setdefault(kind, []).append((rule, CHECKS[code]))
+
+    def _for_dialect(self, dialect: str) -> dict[str, list]:
+        found = self.dialects.get(dialect)
+        if found is None:
+            found = self.dialects[dialect] = {kind: [(rule, fn) for rule, fn in pairs if dialect in rule.dialects]
+                                              for kind, pairs in self.by_kind.items()}
+        return found
 
     def findings(self, mig: Migration) -> list[Finding]:
         from .checks import MigrationFacts
@@ -45,14 +53,14 @@ class Judge:
     def _check(self, mig: Migration, facts) -> list[Finding]:
         findings: list[Finding] = []
         severity, index = self.config.rules, _Index(mig.operations)
+        by_kind = self._for_dialect(mig.dialect)
         for i, op in enumerate(mig.operations):
             index.current, index.at = id(op), i
-            for rule, fn in self.by_kind.get(op.kind, ()):
-                if mig.dialect in rule.dialects:
-                    for hit in fn(op, facts):
-                        findings.append(_finding(rule, hit, mig, severity, index))
-                        if rule.klass == "scale":
-                            facts.flagged.add(id(hit.op))
+            for rule, fn in by_kind.get(op.kind, ()):
+                for hit in fn(op, facts):
+                    findings.append(_finding(rule, hit, mig, severity, index))
+                    if rule.klass == "scale":
+                        facts.flagged.add(id(hit.op))
         strict_rule = self.strict_rule
         if strict_rule is not None and self.config.mode == "strict":
             fn = self.checks[strict_rule.code]

@@ -9,6 +9,7 @@ specific facts, the help text and the severity come from the catalog.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Callable, Iterator, Optional
 
@@ -173,6 +174,7 @@ def together(a: Operation, b: Operation) -> bool:
     return a.span == b.span or (a.txn is not None and a.txn == b.txn)
 
 
+@functools.lru_cache(maxsize=4096)  # asked for every operation; a run names few tables
 def is_system_table(table: Optional[str]) -> bool:
     """PostgreSQL's, MySQL's and SQLite's own catalogs: not a user table that grows."""
     if not table:
