@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import peers  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_sql import CORPUS, median_run  # noqa: E402
+from bench_sql import CORPUS, median_run, paired_runs  # noqa: E402
 
 TABLES = ["orders", "users", "events", "spans", "traces"]
 COLUMNS = ["created_at", "status", "ref", "user_id", "total", "note"]
@@ -71,10 +71,10 @@ def main() -> None:
     guard = peers.ensure("alembic-guard")  # installed from the package index when missing
     subprocess.run(lintmig + ["--no-cache", str(folder)], env=peers.environment(), capture_output=True)  # bytecode
     work = Path(tempfile.mkdtemp(prefix="lintmig-bench-"))
-    cold = median_run(lintmig + ["--no-cache", str(folder)], work, args.runs)
+    cold, theirs = paired_runs(lintmig + ["--no-cache", str(folder)], [*guard, str(folder)] if guard else None,
+                               work, args.runs)
     subprocess.run(lintmig + [str(folder)], cwd=work, stdout=subprocess.DEVNULL, env=peers.environment())
     warm = median_run(lintmig + [str(folder)], work, args.runs)
-    theirs = median_run([*guard, str(folder)], work, args.runs) if guard else None
     shutil.rmtree(work, ignore_errors=True)
     print(f"corpus: {args.files} Alembic revisions; python {sys.version.split()[0]}")
     print(f"{'case':<16} {'lintmig':>10} {'peak':>10}   {'alembic-guard':>13}   ratio")

@@ -89,7 +89,19 @@ def timed(cmd: list[str], cwd: Path, limit: float) -> tuple[float, float, bool]:
 
 
 def median_run(cmd: list[str], cwd: Path, runs: int, limit: float = 600) -> tuple[float, float, bool]:
-    results = [timed(cmd, cwd, limit) for _ in range(runs)]
+    return _summary([timed(cmd, cwd, limit) for _ in range(runs)])
+
+
+def paired_runs(ours: list[str], theirs: list[str] | None, cwd: Path, runs: int) -> tuple[tuple, tuple | None]:
+    """Median runs of two commands taken in turns, so that a machine slowing down or
+    speeding up during the benchmark (shared virtual machines do) weighs on both alike."""
+    if theirs is None:
+        return median_run(ours, cwd, runs), None
+    pairs = [(timed(ours, cwd, 600), timed(theirs, cwd, 600)) for _ in range(runs)]
+    return tuple(_summary([a for a, _ in pairs])), tuple(_summary([b for _, b in pairs]))
+
+
+def _summary(results: list[tuple[float, float, bool]]) -> tuple[float, float, bool]:
     return statistics.median(r[0] for r in results), max(r[1] for r in results), any(r[2] for r in results)
 
 
@@ -125,10 +137,11 @@ def main() -> None:
     subprocess.run(lintmig + [str(small)], cwd=work, capture_output=True, env=peers.environment())  # fills the cache
     row("1 small file, warm", median_run(lintmig + [str(small)], work, max(args.runs, 5)), squawk_single)
     tenth = rel[:max(1, len(rel) // 10)]
-    cold_tenth = median_run(lintmig + ["--no-cache", *tenth], CORPUS, args.runs)
-    row(f"{len(tenth)} files, cold", cold_tenth, median_run([*squawk, *tenth], CORPUS, args.runs) if squawk else None)
-    cold = median_run(lintmig + ["--no-cache", "files"], CORPUS, args.runs)
-    squawk_files = median_run([*squawk, *rel], CORPUS, args.runs) if squawk else None
+    cold_tenth, squawk_tenth = paired_runs(lintmig + ["--no-cache", *tenth], [*squawk, *tenth] if squawk else None,
+                                           CORPUS, args.runs)
+    row(f"{len(tenth)} files, cold", cold_tenth, squawk_tenth)
+    cold, squawk_files = paired_runs(lintmig + ["--no-cache", "files"], [*squawk, *rel] if squawk else None,
+                                     CORPUS, args.runs)
     row(f"{len(files)} files, cold", cold, squawk_files)
     cache = ["--format", "json"]
     env_cwd = work

@@ -13,7 +13,7 @@ from . import catalog
 from .cache import cache_folder
 from .config import Config
 from .discover import paths_to_files
-from .extract.batch import ContextKeys, extract_all, read_all
+from .extract.batch import POOL_MIN_FILES, ContextKeys, extract_all, read_all
 from .extract.registry import language
 from .judge import Judge, Stream
 from .model import Finding, Migration
@@ -53,9 +53,12 @@ def lint_paths(paths: list[str], config: Config, pr=None, progress=None, snapsho
 def _read_and_check(files: list, datas: list, config: Config, context: ContextKeys,
                     progress) -> tuple[list[Finding], list[Migration]]:
     """A path run's findings and migrations. Files that name no parents (SQL, code with
-    embedded SQL) are checked in migration order while the workers still read the later
-    ones; the checks' results are those of check_all either way."""
-    if any(language(src.path) == "python" for src in files) or len({config.dialect_for(src.path) for src in files}) > 1:
+    embedded SQL), when there are enough for the workers, are checked in migration order
+    while the workers still read the later ones; the checks' results are those of
+    check_all either way. (Fewer files gain nothing, and a big one would be held in
+    memory through its checks.)"""
+    if len(files) < POOL_MIN_FILES or any(language(src.path) == "python" for src in files) \
+            or len({config.dialect_for(src.path) for src in files}) > 1:
         migrations = extract_all(files, config, datas, context, progress)
         return check_all(migrations, config, separate=True), migrations
     order = sorted(range(len(files)), key=lambda i: natural_key(files[i].path))

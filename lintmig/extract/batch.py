@@ -18,7 +18,7 @@ from ..sources import Source, read_source
 from . import extract_file, unreadable
 
 # Below this many files to parse, a process pool costs more than it saves.
-_POOL_MIN_FILES = 24
+POOL_MIN_FILES = 24
 
 
 class ContextKeys:
@@ -118,7 +118,7 @@ def _extract_many(todo: list[tuple[str, bytes, str]], config: Config, progress, 
 
 
 def _extract_jobs(jobs: list, advance, each) -> list[Migration]:
-    if len(jobs) >= _POOL_MIN_FILES:
+    if len(jobs) >= POOL_MIN_FILES:
         import sqlglot  # noqa: F401  (imported once here, shared by the forked workers)
 
         keep_to_the_end()  # its modules: not copied into the workers by the collector's writes
