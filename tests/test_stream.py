@@ -113,3 +113,18 @@ def test_a_migration_that_names_its_parents_stops_the_stream():
     assert stream.broken and stream.found == []
     stream(Migration(path="a/0003.sql", host="sql", dialect="postgres", operations=[]))
     assert stream.broken and stream.found == []
+
+
+def test_an_operation_crosses_from_a_worker_with_every_field():
+    """Workers pickle operations field by field (Operation.__reduce__): a field added to
+    the class and not to the list would come back as its default."""
+    import dataclasses
+    import pickle
+
+    from lintmig.model import Operation, Span, Txn
+
+    values = {"kind": "update", "table": "t", "span": Span(1, 2, 3, 4), "args": {"bounds": [["id"]]}, "anchor": 5,
+              "txn": Txn("file", "goose"), "deliberate_no_txn": True, "in_loop": True, "safe_call": "m.backfill"}
+    assert {f.name for f in dataclasses.fields(Operation)} == set(values)  # every field has a value unlike its default
+    back = pickle.loads(pickle.dumps(Operation(**values), pickle.HIGHEST_PROTOCOL))
+    assert {name: getattr(back, name) for name in values} == values
