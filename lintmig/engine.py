@@ -42,32 +42,29 @@ def lint_paths(paths: list[str], config: Config, pr=None, progress=None, snapsho
     key = run_key(datas, config, pr, context, snapshot) if results is not None else ""
     findings = results.get(key) if results is not None else None
     if findings is None:
-        found, migrations = _read_and_check(selection.files, datas, config, context, progress)
+        migrations, stream = _read(selection.files, datas, config, context, progress)
         del datas, selection  # the files' bytes: a 20 MB file is not held through the checks
+        found = stream.found if stream is not None and not stream.broken else check_all(migrations, config, separate=True)
         findings = _judged(found, migrations, config, pr, snapshot)
         if results is not None:
             results.put(key, findings)
     return Result(_with_stale(findings, config, snapshot), scanned, skipped, _notes(pr))
 
 
-def _read_and_check(files: list, datas: list, config: Config, context: ContextKeys,
-                    progress) -> tuple[list[Finding], list[Migration]]:
-    """A path run's findings and migrations. Files that name no parents (SQL, code with
-    embedded SQL), when there are enough for the workers, are checked in migration order
-    while the workers still read the later ones; the checks' results are those of
-    check_all either way. (Fewer files gain nothing, and a big one would be held in
-    memory through its checks.)"""
+def _read(files: list, datas: list, config: Config, context: ContextKeys, progress) -> tuple[list[Migration], Optional[Stream]]:
+    """A path run's migrations, and the Stream that checked them while they were read, if
+    one did. Files that name no parents (SQL, code with embedded SQL), when there are enough
+    for the workers, are checked in migration order while the workers still read the later
+    ones; the findings are those of check_all either way. (Fewer files gain nothing, and a
+    big one would be held in memory through its checks.)"""
     if len(files) < POOL_MIN_FILES or any(language(src.path) == "python" for src in files) \
             or len({config.dialect_for(src.path) for src in files}) > 1:
-        migrations = extract_all(files, config, datas, context, progress)
-        return check_all(migrations, config, separate=True), migrations
+        return extract_all(files, config, datas, context, progress), None
     order = sorted(range(len(files)), key=lambda i: natural_key(files[i].path))
     stream = Stream(config)
     migrations = extract_all([files[i] for i in order], config, [datas[i] for i in order], context, progress,
                              each=stream)
-    if stream.broken:
-        return check_all(migrations, config, separate=True), migrations
-    return stream.found, migrations
+    return migrations, stream
 
 
 def _judged(found: list[Finding], migrations: list[Migration], config: Config, pr, snapshot) -> list[Finding]:

@@ -251,7 +251,7 @@ class ChangeFacts:
 
     @staticmethod
     def txn_key(mig: Migration, op: Operation) -> tuple:
-        if mig.shared_transaction:
+        if mig.shared_transaction and op.txn.kind == "migration":  # not a BEGIN of its own
             return ("shared", mig.host, op.txn)
         return (mig.path, op.txn)
 

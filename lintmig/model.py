@@ -127,11 +127,13 @@ class Txn(NamedTuple):
             "runner_schema": "the runner's schema transaction",
             "runner_step": "the transaction of one runner step",
             "callback": "the transaction of a db.transaction(...) callback",
+            "after_commit": "the transaction the driver opens after the code's own COMMIT (psycopg 3 does; "
+                            "psycopg2 runs each statement alone, a quirk that breaks when the driver changes)",
         }.get(self.kind, "a transaction")
 
 
 TXN_KINDS = frozenset({"explicit", "file", "do_block", "query_string", "migration", "runner_schema", "runner_step",
-                       "callback"})
+                       "callback", "after_commit"})
 
 
 class Span(NamedTuple):

@@ -15,7 +15,8 @@ def non_idempotent_outside_transaction(op, facts):
         return
     what = op.kind.replace("_", " ")
     fix = "IF EXISTS" if guard == "if_exists" else "IF NOT EXISTS" if guard else "a guard on the catalog"
-    if op.txn is not None:  # it ran in a transaction that a later autocommit block commits early
-        yield Hit(op, f"{what} is committed early by the autocommit block that follows, so a failure after it re-runs it, and it cannot be re-run: add {fix}")
+    if op.txn is not None:  # it ran in a transaction that a later autocommit block or COMMIT commits early
+        yield Hit(op, f"{what} is committed early by the autocommit block or COMMIT that follows, so a failure after it "
+                      f"re-runs it, and it cannot be re-run: add {fix}")
     else:
         yield Hit(op, f"{what} runs outside a transaction on purpose but cannot be re-run after a failure: add {fix}")

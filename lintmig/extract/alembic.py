@@ -265,8 +265,7 @@ class AlembicReader(PythonReader):
                        anchor=span.line)
         # In the migration's transaction like the operations it holds (on PostgreSQL batch
         # mode recreates nothing): settings made before it stay in force after it.
-        op.txn = None if ctx.autocommit else self.txn
-        op.deliberate_no_txn = ctx.autocommit
+        op.txn, op.deliberate_no_txn = self.txn_here(ctx)
         self.ops.insert(first, op)
 
     def _if(self, stmt: cst.If, ctx: Ctx) -> None:

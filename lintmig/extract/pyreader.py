@@ -133,6 +133,7 @@ class PythonReader:
         self.eval = Evaluator(_start_of(self._positions))  # not self.pos: no cycle to leave to the collector
         self.ops: list[Operation] = []
         self._strings = 0
+        self._begins = 0
 
     def pos(self, node: cst.CSTNode) -> Optional[tuple[int, int]]:
         return self.eval.position(node)
@@ -159,9 +160,29 @@ class PythonReader:
             args = {**args, "enclosing": blocks}
         args = {k: v for k, v in args.items() if v is not None and v is not False and v != [] and v != {}}
         op = Operation(kind, table, site, args, anchor=site.line, in_loop=ctx.in_loop)
-        op.txn = None if ctx.autocommit else self.txn
-        op.deliberate_no_txn = ctx.autocommit
+        op.txn, op.deliberate_no_txn = self.txn_here(ctx)
         self.ops.append(op)
+
+    def txn_here(self, ctx) -> tuple[Optional[Txn], bool]:
+        """(the transaction a statement runs in at this point, whether the author left the
+        migration's transaction on purpose)."""
+        return (None, True) if ctx.autocommit else (self.txn, False)
+
+    def _transaction_statement(self, op: Operation) -> None:
+        """`op.execute("COMMIT")` commits what ran before it (a failure later runs that
+        again). What follows runs in a transaction the driver opens again before its next
+        statement (psycopg 3 does; psycopg2 sends no BEGIN and runs each statement alone,
+        which the old way to build an index concurrently relied on), until a BEGIN."""
+        action = op.args.get("action")
+        if action == "begin":
+            self._begins += 1
+            self.txn = Txn("explicit", str(self._begins))
+        elif action in ("commit", "rollback"):
+            if self.txn is not None and self.txn.kind == "migration":
+                for done in self.ops:
+                    done.deliberate_no_txn = True
+            self._begins += 1
+            self.txn = Txn("after_commit", str(self._begins))
 
     def _sql(self, text: Text, ctx, site: Span, one_query: bool = True) -> None:
         """SQL held in a string. `one_query`: sent as one query string (PostgreSQL then runs
@@ -177,10 +198,11 @@ class PythonReader:
                 op.args = {**op.args, "row_by_row": True}
             if multi and self.dialect == "postgres":
                 op.args = {**op.args, "multi_statement": True}
-            op.txn = None if ctx.autocommit else self.txn
-            if multi and self.dialect == "postgres" and ctx.autocommit and op.kind != "transaction":
+            op.txn, op.deliberate_no_txn = self.txn_here(ctx)
+            if op.kind == "transaction" and not ctx.autocommit:
+                self._transaction_statement(op)
+            elif multi and self.dialect == "postgres" and op.txn is None and op.kind != "transaction":
                 op.txn = Txn("query_string", str(self._strings))  # one query string: one implicit transaction
-            op.deliberate_no_txn = ctx.autocommit
             if getattr(ctx, "blocks", ()):
                 op.args = {**op.args, "enclosing": ctx.blocks}
             self.ops.append(op)
