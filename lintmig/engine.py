@@ -221,15 +221,14 @@ def check_all(migrations: list[Migration], config: Config, separate: bool = Fals
 
         attach(migrations, config)
     ordered = migration_order(migrations)
-    # A path run checks each migration once it is walked (as a Stream does), unless a
-    # transaction spans migrations: then every migration is walked first.
-    stepwise = separate and not any(m.shared_transaction for m in ordered)
-    change = ChangeFacts([] if stepwise else ordered, config, is_added=_is_added(ordered), separate=separate,
+    # A path run checks each migration once it is walked (as a Stream does); the migrations
+    # of one change are all walked first (a table one creates is new for the others).
+    change = ChangeFacts([] if separate else ordered, config, is_added=_is_added(ordered), separate=separate,
                          history=migration_order(history or []))
     judge = Judge(change, config)
     findings: list[Finding] = []
     for mig in ordered:
-        if stepwise:
+        if separate:
             change.add(mig)
         findings.extend(judge.findings(mig))
     return findings

@@ -24,8 +24,7 @@ class ChangeFacts:
 
     In a path run (`separate`) a migration's facts are complete once it is walked: it can be
     checked before the migrations after it are walked (`add`), which a run uses to check
-    while later files are still being read. (Not when a transaction spans migrations: its
-    operations are only known once every migration is walked.)
+    while later files are still being read.
     """
 
     def __init__(self, migrations: list[Migration], config, is_added: Optional[Callable[[Operation], bool]] = None,
@@ -249,9 +248,11 @@ class ChangeFacts:
         """Whether the change adds or changes this operation (always, outside diff mode)."""
         return self._is_added(op)
 
-    @staticmethod
-    def txn_key(mig: Migration, op: Operation) -> tuple:
-        if mig.shared_transaction and op.txn.kind == "migration":  # not a BEGIN of its own
+    def txn_key(self, mig: Migration, op: Operation) -> tuple:
+        # Revisions that share Alembic's transaction share it only when they run in one
+        # upgrade: the migrations of one change, never those of a path run, each of which
+        # is its own change (the ones before it are deployed history).
+        if mig.shared_transaction and op.txn.kind == "migration" and not self.separate:  # not a BEGIN of its own
             return ("shared", mig.host, op.txn)
         return (mig.path, op.txn)
 

@@ -75,9 +75,9 @@ class Stream:
     """A path run's checks while its files are still being read: each migration is walked
     and checked as it arrives, in migration order (the caller delivers them so).
 
-    Only for migrations that need nothing from the ones after them: the first migration that
-    names parents (Alembic, Django), shares a transaction with others or is for another
-    database stops the stream (`broken`), and the caller checks the whole run at the end."""
+    Only for migrations whose order their paths give: the first migration that names
+    parents (Alembic, Django) or is for another database stops the stream (`broken`), and
+    the caller checks the whole run at the end."""
 
     def __init__(self, config: Config):
         from .facts import ChangeFacts
@@ -93,8 +93,7 @@ class Stream:
             return
         if self.dialect is None:
             self.dialect = mig.dialect
-        if mig.revision or mig.depends_on or mig.shared_transaction or mig.host == "alembic" \
-                or mig.dialect != self.dialect:
+        if mig.revision or mig.depends_on or mig.host == "alembic" or mig.dialect != self.dialect:
             self.broken, self.found = True, []
             return
         self.change.add(mig)

@@ -96,18 +96,28 @@ def test_keyword_only_and_batch_op_calls(tmp_path):
     assert [(f.code, f.table, f.span.line) for f in found] == [("LM101", "orders", 9), ("LM101", "orders", 11)]
 
 
-def test_revisions_of_one_upgrade_share_a_transaction_by_default(tmp_path):
-    versions = tmp_path / "versions"
-    versions.mkdir()
+def test_revisions_of_one_upgrade_share_a_transaction_by_default(tmp_path, monkeypatch):
+    """Revisions a change adds run in one upgrade, in Alembic's one transaction; a path run
+    audits each revision as deployed on its own, so an earlier one's DDL is history."""
+    from conftest import as_ci, feature_branch
+    from lintmig.engine import lint_change
+
+    repo = feature_branch(tmp_path / "repo", {"db/versions/r0_base.py": ""})
+    versions = repo / "db" / "versions"
+    (versions / "r0_base.py").unlink()
     revision(versions, "r1_column.py", "r1", None, '    op.add_column("orders", sa.Column("note", sa.Text()))\n')
     revision(versions, "r2_backfill.py", "r2", "r1", '    op.execute("UPDATE orders SET note = \'\'")\n')
-    found = lint_paths([str(versions)], make_config(select=["LM303"])).findings
+    monkeypatch.chdir(repo)
+    as_ci(monkeypatch)
+    found = lint_change(make_config(select=["LM303"]), None, False, []).findings
     assert [(f.code, f.path.endswith("r2_backfill.py")) for f in found] == [("LM303", True)]
-    (tmp_path / "env.py").write_text(
+    assert "an earlier migration of the same run" in found[0].message
+    assert lint_paths([str(versions)], make_config(select=["LM303"])).findings == []
+    (repo / "db" / "env.py").write_text(
         "from alembic import context\n"
         "def run_migrations_online():\n"
         "    context.configure(connection=None, transaction_per_migration=True)\n")
-    assert lint_paths([str(versions)], make_config(select=["LM303"])).findings == []
+    assert lint_change(make_config(select=["LM303"]), None, False, []).findings == []
 
 
 def test_core_where_on_the_key_with_a_runtime_value_is_bounded(tmp_path):
