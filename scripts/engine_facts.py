@@ -191,6 +191,9 @@ MYSQL = [
     ("RENAME COLUMN (8.0.28+)", "ALTER TABLE t RENAME COLUMN c TO c2", "INSTANT", "no", "yes"),
     ("MODIFY to another type", "ALTER TABLE t MODIFY COLUMN a bigint", "COPY", "yes", "no"),
     ("MODIFY varchar(20) -> varchar(40)", "ALTER TABLE t MODIFY COLUMN b varchar(40)", "INPLACE", "no", "yes"),
+    # utf8mb4 (4 bytes a character): past 63 characters the length prefix grows to 2 bytes
+    # (measured on MariaDB 10.11: 60 -> 63 INPLACE, 60 -> 64 and 63 -> 64 refused INPLACE)
+    ("MODIFY varchar(20) -> varchar(64), utf8mb4", "ALTER TABLE t MODIFY COLUMN b varchar(64)", "COPY", "yes", "no"),
     ("MODIFY ... NOT NULL", "ALTER TABLE t MODIFY COLUMN a int NOT NULL", "INPLACE", "yes", "yes"),
     ("SET / DROP DEFAULT", "ALTER TABLE t ALTER COLUMN a SET DEFAULT 1", "INSTANT", "no", "yes"),
     ("ADD INDEX", "CREATE INDEX t_b_ix ON t (b)", "INPLACE", "no", "yes"),

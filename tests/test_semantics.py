@@ -96,7 +96,7 @@ def test_diff_mode_replays_the_migrations_before_the_change(tmp_path, monkeypatc
     found = lint_change(make_config(select=["LM111", "LM101"]), None, False, []).findings
     # 0009 sorts after the change's files: it is not the schema they run against.
     assert [(f.path.rsplit("/", 1)[-1], f.code) for f in found] == [("0003_narrow.sql", "LM111")]
-    assert "from varchar to varchar(5)" in found[0].message
+    assert "from varchar(40) to varchar(5)" in found[0].message
 
 
 def test_diff_mode_follows_alembic_ancestors(tmp_path, monkeypatch):
@@ -314,7 +314,7 @@ def test_files_named_for_their_database_are_read_with_its_dialect_against_its_ow
     assert found == [("0002_ix.mysql.up.sql", "LM111"), ("0002_ix.postgres.up.sql", "LM101"),
                      ("0002_ix.sqlite3.up.sql", "LM102"), ("0003_alone.sqlite.up.sql", "LM101")]
     # Against MySQL's own table, not the one the SQLite file (read after it) made.
-    assert "from varchar to varchar(5)" in doc["findings"][0]["message"]
+    assert "from varchar(10) to varchar(5)" in doc["findings"][0]["message"]
 
 
 @pytest.mark.parametrize("name, siblings, configured, expected", [

@@ -23,6 +23,11 @@ def _cheap(old, new, dialect):
     return False
 
 
+def _typed(found) -> str:
+    base, params = found
+    return f"{base}({', '.join(map(str, params))})" if params else base
+
+
 @check("LM111")
 def alter_column_type(op, facts):
     if not at_scale(op, facts):
@@ -30,7 +35,7 @@ def alter_column_type(op, facts):
     args = op.args
     new, old = args.get("new_type"), args.get("old_type") or facts.column_type(op, args.get("column"))
     column = args.get("column") or "a column"
-    target = f"{new[0]}({', '.join(map(str, new[1]))})" if new and new[1] else (new[0] if new else "another type")
+    target = _typed(new) if new else "another type"
     if args.get("using"):
         yield Hit(op, f"changing {name(op)}.{column} to {target} with USING rewrites the whole table")
     elif old is None:
@@ -41,4 +46,7 @@ def alter_column_type(op, facts):
         if (old[0], new[0]) == ("timestamp", "timestamptz") and facts.dialect == "postgres" and facts.postgres_version >= 12:
             # PostgreSQL 12+ keeps the bytes when the session's TimeZone is UTC (measured on 15).
             unless = " unless the session's TimeZone is UTC (SET LOCAL TimeZone = 'UTC' first)"
-        yield Hit(op, f"changing {name(op)}.{column} from {old[0]} to {target} {verb} the whole table{unless}")
+        if facts.dialect == "mysql" and old[0] == new[0] == "varchar" and old[1] and new[1] \
+                and old[1][0] * 4 < 256 <= new[1][0] * 4:
+            unless = " (with utf8mb4 its length prefix grows from 1 to 2 bytes past 63 characters)"
+        yield Hit(op, f"changing {name(op)}.{column} from {_typed(old)} to {target} {verb} the whole table{unless}")
