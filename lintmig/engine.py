@@ -20,6 +20,7 @@ from .model import Finding, Migration
 from .order import natural_key
 from .results_cache import ResultCache, run_key
 
+
 @dataclass
 class Result:
     findings: list[Finding]
