@@ -195,8 +195,9 @@ class ChangeFacts:
                     self._new_spans.setdefault(new, []).append([pos, -1])
                     self._open_new.add(new)
             self._open_new.discard(table)
-            for _, key in self.keys.get(table, ()):
-                self._add_key(new, key, pos)
+            if new != table:  # (a rename to its own name, as Django's AlterModelTable may emit)
+                for _, key in list(self.keys.get(table, ())):
+                    self._add_key(new, key, pos)
         elif op.kind == "create_index" and args.get("unique") and table:
             self._add_key(table, args.get("columns") or [], pos)
         elif op.kind == "add_constraint" and table and args.get("type") in ("unique", "primary_key"):

@@ -356,3 +356,39 @@ def test_a_django_app_label_other_than_its_folder_names_the_tables(tmp_path):
     found = lint_paths([str(app)], make_config(select=["LM101", "LM111"])).findings
     assert [(f.code, f.table) for f in found] == [("LM111", "wagtailimages_rendition"),
                                                   ("LM101", "wagtailimages_rendition")]
+
+
+def test_django_alter_model_table_to_the_name_it_has_changes_nothing(tmp_path):
+    """Django skips an AlterModelTable to the table's own name; table=None renames the
+    table back to its default name."""
+    app = tmp_path / "shop" / "migrations"
+    app.mkdir(parents=True)
+    head = "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+    (app / "0001_initial.py").write_text(
+        head + "    initial = True\n    dependencies = []\n"
+        "    operations = [migrations.CreateModel('Basket', fields=[('id', models.AutoField(primary_key=True))],"
+        " options={'db_table': 'baskets'})]\n")
+    (app / "0002_same.py").write_text(
+        head + "    dependencies = [('shop', '0001_initial')]\n"
+        "    operations = [migrations.AlterModelTable(name='basket', table='baskets')]\n")
+    (app / "0003_default.py").write_text(
+        head + "    dependencies = [('shop', '0002_same')]\n"
+        "    operations = [migrations.AlterModelTable(name='basket', table=None)]\n")
+    found = lint_paths([str(app)], make_config(select=["LM204"])).findings
+    assert [(f.path.rsplit("/", 1)[-1], f.message.split(" breaks")[0]) for f in found] == [
+        ("0003_default.py", "renaming table baskets to shop_basket")]
+
+
+def test_a_table_renamed_to_its_own_name_keeps_its_keys_once():
+    """A rename whose old and new names are one table copies no key onto itself (it once
+    copied each key forever)."""
+    from lintmig.facts import ChangeFacts
+    from lintmig.model import Migration, Operation, Span
+
+    span = Span(1, 1, 1, 1)
+    ops = [Operation("create_table", "a", span, {"keys": [["id"]]}),
+           Operation("rename_table", "a", span, {"new_name": "a"}),
+           Operation("update", "a", span, {"bounds": [["id"]]})]
+    facts = ChangeFacts([Migration(path="m.sql", host="sql", dialect="postgres", operations=ops)], make_config())
+    assert facts.keys["a"] == [(1, ("id",))]
+    assert facts.table_keys("a", ops[2]) == [("id",)]

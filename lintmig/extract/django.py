@@ -237,8 +237,11 @@ class DjangoReader(PythonReader):
         self.models[new.lower()] = model
 
     def _op_AlterModelTable(self, call, node, site):
-        model, table = self._model(self._arg(call, 0, "name")), text_or_none(self._arg(call, 1, "table"))
-        if table:
+        name = text_or_none(self._arg(call, 0, "name")) or ""
+        model, value = self._model(name), self._arg(call, 1, "table")
+        # table=None gives the model its default name back; the name it has already is no change
+        table = f"{self.app}_{name.lower()}" if value is None and name else text_or_none(value)
+        if table and table != model.table:
             self._emit("rename_table", model.table, {"new_name": table}, self.ctx, site)
             model.table = table
 
