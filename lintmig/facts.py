@@ -311,6 +311,7 @@ class ChangeFacts:
             keys.append(("id",))
         if getattr(self.config, "dialect", "") == "sqlite":
             keys.append(("rowid",))
+        keys = list(dict.fromkeys(keys))  # a key the change shows may be the usual one
         self._keys_cache[(table, known, shown)] = keys
         return keys
 

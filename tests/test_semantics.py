@@ -392,3 +392,14 @@ def test_a_table_renamed_to_its_own_name_keeps_its_keys_once():
     facts = ChangeFacts([Migration(path="m.sql", host="sql", dialect="postgres", operations=ops)], make_config())
     assert facts.keys["a"] == [(1, ("id",))]
     assert facts.table_keys("a", ops[2]) == [("id",)]
+
+
+def test_a_renamed_table_names_its_key_once(tmp_path):
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "0001_create.sql").write_text("CREATE TABLE old_t (id bigint PRIMARY KEY, v int);\n")
+    (folder / "0002_rename.sql").write_text("ALTER TABLE old_t RENAME TO t;\n")
+    (folder / "0003_fill.sql").write_text("UPDATE t SET v = 1 WHERE v = 2;\n")
+    found = lint_paths([str(folder)], make_config(select=["LM301"])).findings
+    assert [f.message.split(" with values")[0] for f in found] == [
+        "UPDATE of existing table t is not bounded: its WHERE does not bound the table's key (id)"]
