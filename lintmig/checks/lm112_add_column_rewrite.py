@@ -28,6 +28,9 @@ def add_column_rewrite(op, facts):
     pg = facts.postgres_version
     if args.get("has_default") and pg < 11:
         yield Hit(op, f"before PostgreSQL 11 adding {column} with a default rewrites the whole table")
+    elif vol == "volatile" and func in ("identity column", "generated column"):
+        what = "an identity column" if func == "identity column" else "a stored generated column"
+        yield Hit(op, f"adding {column} as {what} computes a value for every row: a full table rewrite")
     elif vol == "volatile":
         yield Hit(op, f"adding {column} with the volatile default {func} computes it for every row: a full table rewrite")
     elif vol == "unknown":
