@@ -69,16 +69,24 @@ def test_boot_time_code_a_create_if_not_exists_does_not_make_the_table_new(tmp_p
             if f.code == "LM102"] == [("LM102", "observations")]
 
 
-def test_a_type_change_is_judged_against_the_type_an_earlier_migration_gave(tmp_path):
+def _folder(tmp_path, files: dict[str, str]):
+    """A folder of SQL migrations: {file name: text}."""
     folder = tmp_path / "migrations"
     folder.mkdir()
-    (folder / "0001_create.sql").write_text("CREATE TABLE orders (id bigint PRIMARY KEY, ref varchar(20), n int);\n")
-    (folder / "0002_widen.sql").write_text("ALTER TABLE orders ALTER COLUMN ref TYPE varchar(40);\n")
-    (folder / "0003_text.sql").write_text("ALTER TABLE orders ALTER COLUMN ref TYPE text;\n")
-    (folder / "0004_narrow.sql").write_text("ALTER TABLE orders ALTER COLUMN ref TYPE varchar(10);\n")
-    (folder / "0005_bigint.sql").write_text("ALTER TABLE orders ALTER COLUMN n TYPE bigint;\n")
-    (folder / "0006_renamed.sql").write_text("ALTER TABLE orders RENAME COLUMN n TO total;\n"
-                                             "ALTER TABLE orders ALTER COLUMN total TYPE bigint;\n")
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    return folder
+
+
+def test_a_type_change_is_judged_against_the_type_an_earlier_migration_gave(tmp_path):
+    folder = _folder(tmp_path, {
+        "0001_create.sql": "CREATE TABLE orders (id bigint PRIMARY KEY, ref varchar(20), n int);\n",
+        "0002_widen.sql": "ALTER TABLE orders ALTER COLUMN ref TYPE varchar(40);\n",
+        "0003_text.sql": "ALTER TABLE orders ALTER COLUMN ref TYPE text;\n",
+        "0004_narrow.sql": "ALTER TABLE orders ALTER COLUMN ref TYPE varchar(10);\n",
+        "0005_bigint.sql": "ALTER TABLE orders ALTER COLUMN n TYPE bigint;\n",
+        "0006_renamed.sql": "ALTER TABLE orders RENAME COLUMN n TO total;\nALTER TABLE orders ALTER COLUMN total TYPE bigint;\n",
+    })
     found = lint_paths([str(folder)], make_config(select=["LM111"])).findings
     assert [(f.path.rsplit("/", 1)[-1], f.span.line) for f in found] == [
         ("0004_narrow.sql", 1), ("0005_bigint.sql", 1)]
@@ -395,11 +403,9 @@ def test_a_table_renamed_to_its_own_name_keeps_its_keys_once():
 
 
 def test_a_renamed_table_names_its_key_once(tmp_path):
-    folder = tmp_path / "migrations"
-    folder.mkdir()
-    (folder / "0001_create.sql").write_text("CREATE TABLE old_t (id bigint PRIMARY KEY, v int);\n")
-    (folder / "0002_rename.sql").write_text("ALTER TABLE old_t RENAME TO t;\n")
-    (folder / "0003_fill.sql").write_text("UPDATE t SET v = 1 WHERE v = 2;\n")
+    folder = _folder(tmp_path, {"0001_create.sql": "CREATE TABLE old_t (id bigint PRIMARY KEY, v int);\n",
+                                "0002_rename.sql": "ALTER TABLE old_t RENAME TO t;\n",
+                                "0003_fill.sql": "UPDATE t SET v = 1 WHERE v = 2;\n"})
     found = lint_paths([str(folder)], make_config(select=["LM301"])).findings
     assert [f.message.split(" with values")[0] for f in found] == [
         "UPDATE of existing table t is not bounded: its WHERE does not bound the table's key (id)"]
