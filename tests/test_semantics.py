@@ -409,3 +409,21 @@ def test_a_renamed_table_names_its_key_once(tmp_path):
     found = lint_paths([str(folder)], make_config(select=["LM301"])).findings
     assert [f.message.split(" with values")[0] for f in found] == [
         "UPDATE of existing table t is not bounded: its WHERE does not bound the table's key (id)"]
+
+
+def test_django_fields_of_other_packages_may_set_null_themselves(tmp_path):
+    """NullBooleanField is nullable without null=True; a field class lintmig does not know
+    (oscar's NullCharField sets null=True in its own __init__) is judged NOT NULL, saying so."""
+    app = tmp_path / "shop" / "migrations"
+    app.mkdir(parents=True)
+    head = "from django.db import migrations, models\nimport shop.fields\n\n\nclass Migration(migrations.Migration):\n"
+    (app / "0001_initial.py").write_text(
+        head + "    initial = True\n    dependencies = []\n"
+        "    operations = [migrations.CreateModel('Basket', fields=[('id', models.AutoField(primary_key=True))])]\n")
+    (app / "0002_fields.py").write_text(
+        head + "    dependencies = [('shop', '0001_initial')]\n"
+        "    operations = [migrations.AddField('basket', 'open', models.NullBooleanField()),\n"
+        "                  migrations.AddField('basket', 'code', shop.fields.NullCharField(max_length=20)),\n"
+        "                  migrations.AddField('basket', 'ref', models.CharField(max_length=20))]\n")
+    found = lint_paths([str(app)], make_config(select=["LM113"])).findings
+    assert [(f.span.line, "could not tell" in f.message) for f in found] == [(8, True), (9, False)]

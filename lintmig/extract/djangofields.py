@@ -14,7 +14,16 @@ _TYPES = {
     "UUIDField": "uuid", "JSONField": "jsonb", "DecimalField": "numeric", "FloatField": "double",
     "AutoField": "serial", "BigAutoField": "bigserial", "SmallAutoField": "smallserial", "BinaryField": "bytea",
     "DurationField": "interval", "GenericIPAddressField": "inet", "ForeignKey": "bigint", "OneToOneField": "bigint",
+    "NullBooleanField": "boolean", "IPAddressField": "inet",
 }
+# Django's own field classes, whose null defaults to False (NullBooleanField: True). A field
+# class of another package (oscar's NullCharField, ...) may set null itself: unknown.
+_DJANGO_FIELDS = set(_TYPES) | {
+    "FileField", "ImageField", "FilePathField", "CommaSeparatedIntegerField", "ManyToManyField", "GeneratedField",
+    "ArrayField", "HStoreField", "CICharField", "CIEmailField", "CITextField", "IntegerRangeField",
+    "BigIntegerRangeField", "DecimalRangeField", "DateRangeField", "DateTimeRangeField", "SearchVectorField",
+}
+_NULL_BY_DEFAULT = {"NullBooleanField"}
 _DEFAULT_LENGTH = {"SlugField": 50, "EmailField": 254, "URLField": 200}
 # Fields whose empty value is a string (Django's empty_strings_allowed): with blank=True their
 # effective default is ''.
@@ -75,7 +84,7 @@ def read_field(value: Any) -> Optional[Field]:
     target = value.args[0] if value.args and kind in ("ForeignKey", "OneToOneField") else value.kwargs.get("to")
     return Field(
         kind=kind, type=(base, params) if base else (kind.lower(), ()),
-        null=value.kwargs.get("null") is True,
+        null=value.kwargs.get("null") is True if "null" in value.kwargs else kind in _NULL_BY_DEFAULT,
         # Django adds a NOT NULL string field with blank=True using '' for the existing rows.
         has_default="default" in value.kwargs or "db_default" in value.kwargs
         or (value.kwargs.get("blank") is True and kind in _EMPTY_STRINGS_ALLOWED),
@@ -85,7 +94,7 @@ def read_field(value: Any) -> Optional[Field]:
         primary_key=value.kwargs.get("primary_key") is True,
         references=text_or_none(target),
         options={k: (text_or_none(v) or v) for k, v in value.kwargs.items()},
-        null_unknown="null" in value.kwargs and value.kwargs["null"] not in (True, False),
+        null_unknown=value.kwargs["null"] not in (True, False) if "null" in value.kwargs else kind not in _DJANGO_FIELDS,
         default_callable=_per_row_callable(value),
     )
 
