@@ -13,6 +13,12 @@ from .config import Config
 from .model import Finding, Migration
 
 _CODE, _SPAN = operator.attrgetter("code"), operator.attrgetter("span")
+# Fields a front end could not evaluate (`unknown`), as a question the message can ask.
+_UNKNOWN_WORDS = {
+    "not_null": "whether the column allows NULL", "concurrently": "whether it runs CONCURRENTLY",
+    "unique": "whether it is unique", "if_not_exists": "whether it has IF NOT EXISTS",
+    "if_exists": "whether it has IF EXISTS", "not_valid": "whether it is NOT VALID",
+}
 
 
 class Judge:
@@ -119,7 +125,8 @@ def _finding(rule: catalog.Rule, hit, mig: Migration, severity: dict, index: _In
     op = hit.op
     message = hit.message
     if op.args.get("unknown"):  # the check read them as absent: say so
-        message += f" (lintmig could not tell {', '.join(op.args['unknown'])} from the code and judged the unsafe case)"
+        what = " or ".join(_UNKNOWN_WORDS.get(name, name) for name in op.args["unknown"])
+        message += f" (lintmig could not tell from the code {what}, and judged the unsafe case)"
     return Finding(
         code=rule.code, name=rule.name, severity=severity.get(rule.code, rule.severity), path=mig.path, span=op.span,
         message=message, help=rule.use_instead, table=hit.table or op.table, anchor=op.anchor,
