@@ -24,6 +24,15 @@ def make_config(**options) -> Config:
     return config.validate()
 
 
+def write_folder(tmp_path: Path, files: dict[str, str], sub: str = "migrations") -> Path:
+    """A folder of migrations at tmp_path/sub: {file name: text}."""
+    folder = tmp_path / sub
+    folder.mkdir(parents=True)
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    return folder
+
+
 def lint_text(tmp_path: Path, text: str, name: str = "0001_migration.sql", snapshot=None, pr=None, **options):
     path = tmp_path / name
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -5,18 +5,10 @@ from __future__ import annotations
 
 import json
 
-from conftest import as_ci, feature_branch, make_config
+from conftest import as_ci, feature_branch, make_config, write_folder
 from lintmig.engine import lint_change, lint_paths
 
 COMPAT = ["LM201", "LM202", "LM203", "LM204", "LM205", "LM206", "LM207", "LM208"]
-
-
-def _folder(tmp_path, files: dict[str, str], sub: str = "migrations"):
-    folder = tmp_path / sub
-    folder.mkdir(parents=True)
-    for name, text in files.items():
-        (folder / name).write_text(text)
-    return folder
 
 
 def _found(folder, **options) -> list[tuple[str, str, str]]:
@@ -43,7 +35,7 @@ def _django(deps: str, body: str) -> str:
 
 
 def test_django_two_release_drop_passes_clean(tmp_path):
-    folder = _folder(tmp_path, {
+    folder = write_folder(tmp_path, {
         "0001_initial.py": INITIAL,
         # Release 1: the code stops using the field; the database keeps the column.
         "0002_retire_note.py": _django("0001_initial", "        migrations.SeparateDatabaseAndState(\n"
@@ -56,7 +48,7 @@ def test_django_two_release_drop_passes_clean(tmp_path):
 
 
 def test_django_drop_without_retiring_first_and_a_not_null_retirement_are_flagged(tmp_path):
-    folder = _folder(tmp_path, {
+    folder = write_folder(tmp_path, {
         "0001_initial.py": INITIAL,
         "0002_remove.py": _django("0001_initial", "        migrations.RemoveField('order', 'note'),\n"
                                   "        migrations.SeparateDatabaseAndState(\n"
@@ -66,7 +58,7 @@ def test_django_drop_without_retiring_first_and_a_not_null_retirement_are_flagge
 
 
 def test_django_renames_that_keep_the_column_are_not_breaking_and_alterfield_after_rename_is_read(tmp_path):
-    folder = _folder(tmp_path, {
+    folder = write_folder(tmp_path, {
         "0001_initial.py": INITIAL,
         "0002_rename.py": _django("0001_initial",
                                   "        migrations.RenameField('order', 'region', 'area'),\n"  # db_column kept
@@ -80,7 +72,7 @@ def test_django_renames_that_keep_the_column_are_not_breaking_and_alterfield_aft
 
 
 def test_sql_type_changes_are_judged_against_the_type_an_earlier_migration_gave(tmp_path):
-    folder = _folder(tmp_path, {
+    folder = write_folder(tmp_path, {
         "0001_create.sql": "CREATE TABLE orders (id bigint PRIMARY KEY, ref varchar(40), qty int, note text);\n",
         "0002_narrow.sql": "ALTER TABLE orders ALTER COLUMN ref TYPE varchar(20);\n",
         "0003_widen.sql": "ALTER TABLE orders ALTER COLUMN ref TYPE text;\nALTER TABLE orders ALTER COLUMN qty TYPE bigint;\n",
@@ -90,7 +82,7 @@ def test_sql_type_changes_are_judged_against_the_type_an_earlier_migration_gave(
 
 
 def test_not_null_recipe_first_step_is_flagged_second_is_clean(tmp_path):
-    folder = _folder(tmp_path, {
+    folder = write_folder(tmp_path, {
         "0001_create.sql": "CREATE TABLE orders (id bigint PRIMARY KEY, region text);\n",
         "0002_check.sql": "ALTER TABLE orders ADD CONSTRAINT orders_region_nn CHECK (region IS NOT NULL) NOT VALID;\n",
         "0003_enforce.sql": "ALTER TABLE orders VALIDATE CONSTRAINT orders_region_nn;\n"
@@ -103,7 +95,7 @@ def test_not_null_recipe_first_step_is_flagged_second_is_clean(tmp_path):
 
 
 def test_mysql_modify_restating_null_ness_is_a_change_only_when_the_history_says_so(tmp_path):
-    folder = _folder(tmp_path, {
+    folder = write_folder(tmp_path, {
         "0001_create.sql": "CREATE TABLE items (id bigint PRIMARY KEY, qty bigint NOT NULL, note varchar(20));\n",
         "0002_modify.sql": "ALTER TABLE items MODIFY COLUMN qty bigint NOT NULL DEFAULT 0;\n",
         "0003_narrow.sql": "ALTER TABLE items MODIFY COLUMN qty int NOT NULL;\n",
@@ -132,7 +124,7 @@ def test_what_the_change_itself_made_can_be_dropped_or_renamed(tmp_path, monkeyp
 def test_compat_findings_need_an_unsafe_ack_not_preflight_or_a_scale_line(tmp_path):
     from lintmig.pullrequest import PullRequest
 
-    folder = _folder(tmp_path, {
+    folder = write_folder(tmp_path, {
         "0001_preflight.sql": "-- PREFLIGHT: async=true reason=\"orders is tiny\" rules=LM201\n"
                               "ALTER TABLE orders DROP COLUMN legacy;\n",
         "0002_ack.sql": "-- migration-unsafe-ack: release 4.2 stopped reading legacy2 (PR #812)\n"
@@ -149,7 +141,7 @@ def test_compat_findings_need_an_unsafe_ack_not_preflight_or_a_scale_line(tmp_pa
 def test_select_ignore_and_configure_the_class_by_name(tmp_path, capsys):
     from lintmig.cli import main
 
-    folder = _folder(tmp_path, {"0001.sql": "ALTER TABLE orders DROP COLUMN legacy;\nCREATE INDEX ix ON orders (a);\n"})
+    folder = write_folder(tmp_path, {"0001.sql": "ALTER TABLE orders DROP COLUMN legacy;\nCREATE INDEX ix ON orders (a);\n"})
     assert main(["check", "--no-cache", "--format", "json", "--select", "compat", str(folder)]) == 1
     assert {f["code"] for f in json.loads(capsys.readouterr().out)["findings"]} == {"LM201"}
     assert main(["check", "--no-cache", "--format", "json", "--ignore", "compat", str(folder)]) == 1
@@ -174,9 +166,9 @@ def test_a_foreign_key_has_its_target_primary_key_type_even_in_another_app(tmp_p
     """A UUIDField turned into a ForeignKey to a model whose key is a UUID changes no type."""
     for pk, expected in (("models.UUIDField(primary_key=True)", []), ("models.BigAutoField(primary_key=True)", ["LM111", "LM205"])):
         root = tmp_path / pk[7:12]
-        _folder(root, {"0001_initial.py": DJANGO + f"    operations = [migrations.CreateModel('Order', fields=[('id', {pk})])]\n"},
+        write_folder(root, {"0001_initial.py": DJANGO + f"    operations = [migrations.CreateModel('Order', fields=[('id', {pk})])]\n"},
                 "order/migrations")
-        payment = _folder(root, {
+        payment = write_folder(root, {
             "0001_initial.py": DJANGO + "    operations = [migrations.CreateModel('Payment', fields=[\n"
                                "        ('id', models.BigAutoField(primary_key=True)), ('order', models.UUIDField(null=True))])]\n",
             "0002_fk.py": DJANGO + "    dependencies = [('payment', '0001_initial'), ('order', '0001_initial')]\n"
@@ -188,7 +180,7 @@ def test_a_foreign_key_has_its_target_primary_key_type_even_in_another_app(tmp_p
 
 
 def test_renaming_a_rebuilt_table_into_the_freed_name_completes_a_rebuild(tmp_path):
-    folder = _folder(tmp_path, {
+    folder = write_folder(tmp_path, {
         "0001_copy.sql": "CREATE TABLE _sessions_tmp (id bigint PRIMARY KEY);\n"
                          "INSERT INTO _sessions_tmp SELECT id FROM sessions;\n",
         "0002_drop.sql": "DROP TABLE sessions;\n",

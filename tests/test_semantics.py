@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import as_ci, feature_branch, make_config
+from conftest import as_ci, feature_branch, make_config, write_folder
 from lintmig.engine import lint_change, lint_paths
 
 CREATE = "CREATE TABLE orders (id bigint PRIMARY KEY, a int);\n"
@@ -69,17 +69,8 @@ def test_boot_time_code_a_create_if_not_exists_does_not_make_the_table_new(tmp_p
             if f.code == "LM102"] == [("LM102", "observations")]
 
 
-def _folder(tmp_path, files: dict[str, str]):
-    """A folder of SQL migrations: {file name: text}."""
-    folder = tmp_path / "migrations"
-    folder.mkdir()
-    for name, text in files.items():
-        (folder / name).write_text(text)
-    return folder
-
-
 def test_a_type_change_is_judged_against_the_type_an_earlier_migration_gave(tmp_path):
-    folder = _folder(tmp_path, {
+    folder = write_folder(tmp_path, {
         "0001_create.sql": "CREATE TABLE orders (id bigint PRIMARY KEY, ref varchar(20), n int);\n",
         "0002_widen.sql": "ALTER TABLE orders ALTER COLUMN ref TYPE varchar(40);\n",
         "0003_text.sql": "ALTER TABLE orders ALTER COLUMN ref TYPE text;\n",
@@ -349,18 +340,15 @@ def test_a_django_app_label_other_than_its_folder_names_the_tables(tmp_path):
     """wagtail/images/migrations belong to the app labelled wagtailimages: the label comes
     from the dependency on the folder's own earlier migration, not from another app's
     `0001_initial` of the same name."""
-    app = tmp_path / "images" / "migrations"
-    app.mkdir(parents=True)
-    (app / "0001_initial.py").write_text(
-        "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
-        "    initial = True\n    dependencies = [('wagtailcore', '0001_initial')]\n"
+    head = "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+    app = write_folder(tmp_path, {
+        "0001_initial.py": head + "    initial = True\n    dependencies = [('wagtailcore', '0001_initial')]\n"
         "    operations = [migrations.CreateModel('Rendition', fields=[('id', models.AutoField(primary_key=True)),"
-        " ('width', models.IntegerField())])]\n")
-    (app / "0002_index.py").write_text(
-        "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
-        "    dependencies = [('wagtailcore', '0001_initial'), ('wagtailimages', '0001_initial')]\n"
+        " ('width', models.IntegerField())])]\n",
+        "0002_index.py": head + "    dependencies = [('wagtailcore', '0001_initial'), ('wagtailimages', '0001_initial')]\n"
         "    operations = [migrations.AlterField('rendition', 'width', models.BigIntegerField()),\n"
-        "                  migrations.AddIndex('rendition', models.Index(fields=['width'], name='r_w'))]\n")
+        "                  migrations.AddIndex('rendition', models.Index(fields=['width'], name='r_w'))]\n",
+    }, "images/migrations")
     found = lint_paths([str(app)], make_config(select=["LM101", "LM111"])).findings
     assert [(f.code, f.table) for f in found] == [("LM111", "wagtailimages_rendition"),
                                                   ("LM101", "wagtailimages_rendition")]
@@ -369,19 +357,16 @@ def test_a_django_app_label_other_than_its_folder_names_the_tables(tmp_path):
 def test_django_alter_model_table_to_the_name_it_has_changes_nothing(tmp_path):
     """Django skips an AlterModelTable to the table's own name; table=None renames the
     table back to its default name."""
-    app = tmp_path / "shop" / "migrations"
-    app.mkdir(parents=True)
     head = "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
-    (app / "0001_initial.py").write_text(
-        head + "    initial = True\n    dependencies = []\n"
+    app = write_folder(tmp_path, {
+        "0001_initial.py": head + "    initial = True\n    dependencies = []\n"
         "    operations = [migrations.CreateModel('Basket', fields=[('id', models.AutoField(primary_key=True))],"
-        " options={'db_table': 'baskets'})]\n")
-    (app / "0002_same.py").write_text(
-        head + "    dependencies = [('shop', '0001_initial')]\n"
-        "    operations = [migrations.AlterModelTable(name='basket', table='baskets')]\n")
-    (app / "0003_default.py").write_text(
-        head + "    dependencies = [('shop', '0002_same')]\n"
-        "    operations = [migrations.AlterModelTable(name='basket', table=None)]\n")
+        " options={'db_table': 'baskets'})]\n",
+        "0002_same.py": head + "    dependencies = [('shop', '0001_initial')]\n"
+        "    operations = [migrations.AlterModelTable(name='basket', table='baskets')]\n",
+        "0003_default.py": head + "    dependencies = [('shop', '0002_same')]\n"
+        "    operations = [migrations.AlterModelTable(name='basket', table=None)]\n",
+    }, "shop/migrations")
     found = lint_paths([str(app)], make_config(select=["LM204"])).findings
     assert [(f.path.rsplit("/", 1)[-1], f.message.split(" breaks")[0]) for f in found] == [
         ("0003_default.py", "renaming table baskets to shop_basket")]
@@ -403,7 +388,7 @@ def test_a_table_renamed_to_its_own_name_keeps_its_keys_once():
 
 
 def test_a_renamed_table_names_its_key_once(tmp_path):
-    folder = _folder(tmp_path, {"0001_create.sql": "CREATE TABLE old_t (id bigint PRIMARY KEY, v int);\n",
+    folder = write_folder(tmp_path, {"0001_create.sql": "CREATE TABLE old_t (id bigint PRIMARY KEY, v int);\n",
                                 "0002_rename.sql": "ALTER TABLE old_t RENAME TO t;\n",
                                 "0003_fill.sql": "UPDATE t SET v = 1 WHERE v = 2;\n"})
     found = lint_paths([str(folder)], make_config(select=["LM301"])).findings
@@ -414,16 +399,14 @@ def test_a_renamed_table_names_its_key_once(tmp_path):
 def test_django_fields_of_other_packages_may_set_null_themselves(tmp_path):
     """NullBooleanField is nullable without null=True; a field class lintmig does not know
     (oscar's NullCharField sets null=True in its own __init__) is judged NOT NULL, saying so."""
-    app = tmp_path / "shop" / "migrations"
-    app.mkdir(parents=True)
     head = "from django.db import migrations, models\nimport shop.fields\n\n\nclass Migration(migrations.Migration):\n"
-    (app / "0001_initial.py").write_text(
-        head + "    initial = True\n    dependencies = []\n"
-        "    operations = [migrations.CreateModel('Basket', fields=[('id', models.AutoField(primary_key=True))])]\n")
-    (app / "0002_fields.py").write_text(
-        head + "    dependencies = [('shop', '0001_initial')]\n"
+    app = write_folder(tmp_path, {
+        "0001_initial.py": head + "    initial = True\n    dependencies = []\n"
+        "    operations = [migrations.CreateModel('Basket', fields=[('id', models.AutoField(primary_key=True))])]\n",
+        "0002_fields.py": head + "    dependencies = [('shop', '0001_initial')]\n"
         "    operations = [migrations.AddField('basket', 'open', models.NullBooleanField()),\n"
         "                  migrations.AddField('basket', 'code', shop.fields.NullCharField(max_length=20)),\n"
-        "                  migrations.AddField('basket', 'ref', models.CharField(max_length=20))]\n")
+        "                  migrations.AddField('basket', 'ref', models.CharField(max_length=20))]\n",
+    }, "shop/migrations")
     found = lint_paths([str(app)], make_config(select=["LM113"])).findings
     assert [(f.span.line, "could not tell" in f.message) for f in found] == [(8, True), (9, False)]

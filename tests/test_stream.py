@@ -8,7 +8,7 @@ import signal
 
 import pytest
 
-from conftest import as_ci, feature_branch, make_config
+from conftest import as_ci, feature_branch, make_config, write_folder
 from lintmig import engine, judge
 from lintmig.extract import batch, extract_file
 from lintmig.model import Migration
@@ -35,10 +35,7 @@ UNREADABLE = "0020_fifo.sql"
 
 
 def _folder(tmp_path):
-    folder = tmp_path / "migrations"
-    folder.mkdir()
-    for name, text in reversed(list(FILES.items())):  # created out of order: the run sorts them
-        (folder / name).write_text(text)
+    folder = write_folder(tmp_path, dict(reversed(FILES.items())))  # created out of order: the run sorts them
     # known unreadable before any file is parsed: it still waits for the files before it
     os.mkfifo(folder / UNREADABLE)
     return folder
