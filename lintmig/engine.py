@@ -17,7 +17,7 @@ from .extract.batch import POOL_MIN_FILES, ContextKeys, extract_all, read_all
 from .extract.registry import language
 from .judge import Judge, Stream
 from .model import Finding, Migration
-from .order import natural_key
+from .order import migration_order, natural_key
 from .results_cache import ResultCache, run_key
 
 
@@ -182,28 +182,6 @@ def _is_added(migrations: list[Migration]):
         return bool(set(range(op.span.line, op.span.end_line + 1)) & mig.changed_lines)
 
     return is_added
-
-
-def migration_order(migrations: list[Migration]) -> list[Migration]:
-    """Path order, except that a migration naming its parents (Alembic down_revision) comes
-    after them."""
-    ordered = sorted(migrations, key=lambda m: natural_key(m.path))
-    by_revision = {m.revision: m for m in ordered if m.revision}
-    placed: set[int] = set()
-    out: list[Migration] = []
-
-    def place(m: Migration, seen: frozenset = frozenset()) -> None:
-        if id(m) in placed or id(m) in seen:
-            return
-        for parent in m.depends_on:
-            if parent in by_revision:
-                place(by_revision[parent], seen | {id(m)})
-        placed.add(id(m))
-        out.append(m)
-
-    for m in ordered:
-        place(m)
-    return out
 
 
 def check_all(migrations: list[Migration], config: Config, separate: bool = False,

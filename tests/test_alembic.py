@@ -62,6 +62,23 @@ def test_a_merge_revision_comes_after_both_of_its_parents(tmp_path):
     assert [(f.path.rsplit("/", 1)[-1], f.table) for f in found] == [("a_drop.py", "notes")]
 
 
+def test_a_long_chain_whose_file_names_sort_newest_first_is_ordered(tmp_path):
+    # Hash-named revisions can sort in any order; 1,500 in one chain, newest file first,
+    # was deeper than Python lets a function call itself.
+    count = 1500
+    for i in range(count):
+        revision(tmp_path, f"m{count - i:05d}_step.py", f"r{i}", f"r{i - 1}" if i else None,
+                 f'    op.create_index("ix_{i}", "notes", ["body"])\n' if i == count - 1 else "    pass\n")
+    config = make_config(select=["LM101"])
+    from lintmig.discover import paths_to_files
+    from lintmig.engine import extract_all, migration_order
+
+    ordered = migration_order(extract_all(paths_to_files([str(tmp_path)], config).files, config))
+    assert [m.revision for m in ordered] == [f"r{i}" for i in range(count)]
+    found = lint_paths([str(tmp_path)], config).findings
+    assert [(f.code, f.path.rsplit("/", 1)[-1]) for f in found] == [("LM101", "m00001_step.py")]
+
+
 def test_downgrade_is_linted_only_when_asked(tmp_path):
     path = revision(tmp_path, "r.py", "r1", None, "    pass\n", downgrade='    op.drop_index("ix_orders_a")\n')
     assert lint_paths([str(path)], make_config(select=["LM103"])).findings == []
