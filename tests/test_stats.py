@@ -260,7 +260,7 @@ def test_the_results_cache_follows_the_snapshot(project, capsys, tmp_path):
             "--select", "LM101", "db")
     main(list(argv))
     first = json.loads(capsys.readouterr()[0])
-    snapshot_file(project, {**SIZES, "orders": 50})
+    snapshot_file(project, {**SIZES, "orders": 50}, "2026-11-21T09:30:00Z")  # (the clock is frozen)
     main(list(argv))
     second = json.loads(capsys.readouterr()[0])
     assert first["summary"].get("notes") == 1 and second["summary"]["notes"] == 2
