@@ -54,17 +54,17 @@ def lint_paths(paths: list[str], config: Config, pr=None, progress=None, snapsho
 
 def _read(files: list, datas: list, config: Config, context: ContextKeys, progress) -> tuple[list[Migration], Optional[Stream]]:
     """A path run's migrations, and the Stream that checked them while they were read, if
-    one did. Files that name no parents (SQL, code with embedded SQL), when there are enough
-    for the workers, are checked in migration order while the workers still read the later
-    ones; the findings are those of check_all either way. (Fewer files gain nothing, and a
-    big one would be held in memory through its checks.)"""
-    if len(files) < POOL_MIN_FILES or any(language(src.path) == "python" for src in files) \
-            or len({config.dialect_for(src.path) for src in files}) > 1:
+    one did. When there are enough files for the workers, each migration is checked in
+    migration order as soon as it and the parents it names are read, while the workers still
+    read the later ones; the findings are those of check_all either way. (Fewer files gain
+    nothing, and a big one would be held in memory through its checks.)"""
+    if len(files) < POOL_MIN_FILES or len({config.dialect_for(src.path) for src in files}) > 1:
         return extract_all(files, config, datas, context, progress), None
     order = sorted(range(len(files)), key=lambda i: natural_key(files[i].path))
     stream = Stream(config)
     migrations = extract_all([files[i] for i in order], config, [datas[i] for i in order], context, progress,
                              each=stream)
+    stream.finish()
     return migrations, stream
 
 

@@ -6,6 +6,7 @@ migrations to it as extraction delivers them, so checking overlaps with reading.
 from __future__ import annotations
 
 import operator
+from collections import deque
 from typing import Optional
 
 from . import catalog
@@ -78,30 +79,69 @@ class Judge:
 
 
 class Stream:
-    """A path run's checks while its files are still being read: each migration is walked
-    and checked as it arrives, in migration order (the caller delivers them so).
+    """A path run's checks while its files are still being read. The caller hands the
+    migrations over in path order; each is walked and checked as soon as it has its place in
+    migration order (every parent it names has arrived), so the findings are check_all's.
 
-    Only for migrations whose order their paths give: the first migration that names
-    parents (Alembic, Django) or is for another database stops the stream (`broken`), and
-    the caller checks the whole run at the end."""
+    A second migration claiming a revision, or one for another database, stops the stream
+    (`broken`): the caller then checks the whole run at the end. When file names do not
+    follow the revision chain (hash-named revisions), migrations wait for their parents;
+    past WAITING of them the stream stops looking at each arrival and places the rest at
+    `finish`, as check_all would."""
+
+    WAITING = 256
 
     def __init__(self, config: Config):
         from .facts import ChangeFacts
+        from .order import ParentsFirst
 
+        self.config = config
         self.change = ChangeFacts([], config, separate=True)
         self.judge = Judge(self.change, config)
         self.found: list[Finding] = []
         self.dialect: Optional[str] = None
         self.broken = False
+        self.order = ParentsFirst()
+        self.waiting: deque = deque()
+        self.blocked_on: Optional[str] = None  # a revision the first waiting migration needs
+        self.env_settings = None
 
     def __call__(self, mig: Migration) -> None:
         if self.broken:
             return
         if self.dialect is None:
             self.dialect = mig.dialect
-        if mig.revision or mig.depends_on or mig.host == "alembic" or mig.dialect != self.dialect:
-            self.broken, self.found = True, []
+        if mig.dialect != self.dialect or (mig.revision and mig.revision in self.order.by_revision):
+            self.broken, self.found, self.waiting = True, [], deque()
             return
+        if mig.revision:
+            self.order.by_revision[mig.revision] = mig
+        self.waiting.append(mig)
+        if len(self.waiting) <= self.WAITING and self.blocked_on in (None, mig.revision):
+            self._place(final=False)
+
+    def finish(self) -> None:
+        """Check what still waits: every file is in, so a parent not seen is absent."""
+        if not self.broken:
+            self._place(final=True)
+
+    def _place(self, final: bool) -> None:
+        while self.waiting:
+            if not final:
+                self.blocked_on = self.order.missing(self.waiting[0])
+                if self.blocked_on is not None:
+                    return
+            for mig in self.order.place(self.waiting.popleft()):
+                self._check(mig)
+        self.blocked_on = None
+
+    def _check(self, mig: Migration) -> None:
+        if mig.host == "alembic":
+            if self.env_settings is None:
+                from .extract.alembic_env import EnvSettingsOf
+
+                self.env_settings = EnvSettingsOf(self.config)
+            self.env_settings(mig)
         self.change.add(mig)
         self.found.extend(self.judge.findings(mig))
 

@@ -100,16 +100,78 @@ def test_a_key_made_later_in_the_same_change_does_not_bound_an_earlier_update(tm
     assert [os.path.basename(f.path) for f in found] == ["0002_fill.sql"]
 
 
-def test_a_migration_that_names_its_parents_stops_the_stream():
-    stream = judge.Stream(make_config())
-    first = Migration(path="a/0001.sql", host="sql", dialect="postgres", operations=[])
-    stream(first)
-    assert not stream.broken
-    stream(Migration(path="a/0002.py", host="django", dialect="postgres", operations=[], revision="0002",
-                     depends_on=("0001",)))
-    assert stream.broken and stream.found == []
-    stream(Migration(path="a/0003.sql", host="sql", dialect="postgres", operations=[]))
-    assert stream.broken and stream.found == []
+def _revisions(tmp_path, count, name_of):
+    """An Alembic project of `count` revisions in one chain with a merge near its end; each
+    adds a table, then indexes the one before (new only in its own revision) and updates
+    one row of it by its key (known only once the revision that made it is walked)."""
+    versions = tmp_path / "alembic" / "versions"
+    versions.mkdir(parents=True)
+    (tmp_path / "alembic" / "env.py").write_text(
+        "from alembic import context\nfrom sqlalchemy import text\n\n\ndef run_migrations_online(connection):\n"
+        "    connection.execute(text(\"SET lock_timeout = '3s'\"))\n"
+        "    context.configure(connection=connection, transaction_per_migration=True)\n")
+    for i in range(count):
+        down = f'"r{i - 1}"' if i else "None"
+        if i == count - 1:
+            down = f'("r{i - 1}", "side")'
+        body = (f'    op.create_table("t{i}", sa.Column("id", sa.Integer, primary_key=True), sa.Column("v", sa.Text))\n'
+                + (f'    op.create_index("ix_t{i - 1}", "t{i - 1}", ["v"])\n    op.execute("UPDATE t{i - 1} SET v = 1 WHERE id = 5")\n'
+                   if i else ""))
+        (versions / name_of(i)).write_text(
+            f'from alembic import op\nimport sqlalchemy as sa\n\nrevision = "r{i}"\ndown_revision = {down}\n\n\n'
+            f'def upgrade():\n{body}')
+    (versions / "zz_side.py").write_text(
+        'from alembic import op\n\nrevision = "side"\ndown_revision = "r0"\n\n\n'
+        'def upgrade():\n    op.drop_index("ix_t0", table_name="t0")\n')
+    return tmp_path
+
+
+class _Counting(judge.Stream):
+    """How many migrations were checked before the last file was read."""
+    before_finish: list = []
+
+    def finish(self):
+        _Counting.before_finish.append(len(self.found) and len({f.path for f in self.found}))
+        super().finish()
+
+
+@pytest.mark.parametrize("names", ["chain", "hashed"])
+def test_revisions_are_checked_in_revision_order_while_read(tmp_path, monkeypatch, names):
+    """File names in chain order stream; hash-like names (whose order says nothing, and
+    more revisions wait for their parents than the stream looks at) are placed at the end.
+    The findings are those of checking after reading, either way."""
+    import hashlib
+
+    count = judge.Stream.WAITING + 44
+    if names == "chain":
+        project = _revisions(tmp_path, count, lambda i: f"{i:04d}_step.py")
+    else:
+        project = _revisions(tmp_path, count, lambda i: hashlib.sha1(str(i).encode()).hexdigest()[:12] + "_step.py")
+    _Counting.before_finish = []
+    monkeypatch.setattr(engine, "Stream", _Counting)
+    streamed = engine.lint_paths([str(project)], make_config()).findings
+    monkeypatch.setattr(engine, "Stream", _Refusing)
+    after = engine.lint_paths([str(project)], make_config()).findings
+    assert _keys(streamed) == _keys(after)
+    (checked_early,) = _Counting.before_finish
+    assert checked_early > count // 2 if names == "chain" else checked_early < count // 2
+    found = [(os.path.basename(f.path), f.code, f.table) for f in streamed]
+    assert sum(code == "LM101" for _, code, _ in found) == count - 1  # every table is old for the next revision
+    assert not any(code in ("LM301", "LM402") for _, code, _ in found)  # the key is known; env.py sets a timeout
+    assert [(name, code) for name, code, _ in found if name == "zz_side.py"] == [("zz_side.py", "LM103")]
+
+
+def test_a_second_claim_to_a_revision_or_another_database_stops_the_stream():
+    for second in (Migration(path="a/0002.py", host="alembic", dialect="postgres", operations=[], revision="r1"),
+                   Migration(path="a/0002.sql", host="sql", dialect="mysql", operations=[])):
+        stream = judge.Stream(make_config())
+        stream(Migration(path="a/0001.py", host="alembic", dialect="postgres", operations=[], revision="r1"))
+        assert not stream.broken and not stream.waiting
+        stream(second)
+        assert stream.broken and stream.found == []
+        stream(Migration(path="a/0003.sql", host="sql", dialect="postgres", operations=[]))
+        stream.finish()
+        assert stream.broken and stream.found == []
 
 
 def test_an_operation_crosses_from_a_worker_with_every_field():

@@ -134,26 +134,37 @@ def read_env(path: str, dialect: str, max_bytes: int) -> EnvSettings:
     return collector.found
 
 
-def attach(migrations, config) -> None:
-    """Give each Alembic revision what its project's env.py sets (read once per env.py, every
+class EnvSettingsOf:
+    """Gives each Alembic revision what its project's env.py sets (read once per env.py, every
     run: never cached with the revisions). Without an env.py, Alembic's defaults."""
-    import os
 
-    by_folder: dict[str, EnvSettings] = {}
-    read: dict[str, EnvSettings] = {}
-    configured = getattr(config, "runner_config", None)
-    for mig in migrations:
+    def __init__(self, config):
+        self.config = config
+        self.by_folder: dict[str, EnvSettings] = {}
+        self.read: dict[str, EnvSettings] = {}
+
+    def __call__(self, mig) -> None:
+        import os
+
         if mig.host != "alembic":
-            continue
+            return
         here = os.path.dirname(os.path.abspath(mig.path))
-        if here not in by_folder:
+        if here not in self.by_folder:
+            configured = getattr(self.config, "runner_config", None)
             candidates = [configured] if configured else [os.path.join(os.path.dirname(here), "env.py"),
                                                           os.path.join(here, "env.py")]
             env = next((c for c in candidates if os.path.isfile(c)), None)
-            if env is not None and env not in read:
-                read[env] = read_env(env, mig.dialect, config.max_file_size)
-            by_folder[here] = read[env] if env is not None else EnvSettings()
-        settings = by_folder[here]
+            if env is not None and env not in self.read:
+                self.read[env] = read_env(env, mig.dialect, self.config.max_file_size)
+            self.by_folder[here] = self.read[env] if env is not None else EnvSettings()
+        settings = self.by_folder[here]
         mig.shared_transaction = not settings.transaction_per_migration
         mig.session_settings = dict(settings.session)
         mig.transaction_settings = dict(settings.transaction)
+
+
+def attach(migrations, config) -> None:
+    """Each Alembic revision's env.py settings (EnvSettingsOf)."""
+    give = EnvSettingsOf(config)
+    for mig in migrations:
+        give(mig)
