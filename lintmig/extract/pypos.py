@@ -78,10 +78,47 @@ class _StatementRange:
 _NOTHING = nullcontext()
 
 
+class _Parenthesized:
+    """BaseExpression._parenthesize for this pass, without a generator: an expression's
+    parentheses around its code (every expression opens one, and libcst's generator-based
+    context manager cost a third of the pass). Its syntactic position is not recorded:
+    this state records statements only."""
+
+    __slots__ = ("node", "state")
+
+    def __init__(self, node: cst.BaseExpression, state: _PositionState):
+        self.node, self.state = node, state
+
+    def __enter__(self) -> None:
+        for lpar in self.node.lpar:
+            lpar._codegen(self.state)
+
+    def __exit__(self, *exc: object) -> None:
+        for rpar in self.node.rpar:
+            rpar._codegen(self.state)
+
+
+def _parenthesized(node: cst.BaseExpression, state: _PositionState) -> _Parenthesized:
+    return _Parenthesized(node, state)
+
+
 def positions(module: cst.Module, body: list[cst.BaseStatement]) -> tuple[dict[cst.CSTNode, Range], list[Comment], int]:
     """Positions and comments of the module's header and of `body`, its first statements
     (those after it report nothing), and the line where the rest of the file starts."""
     state = _PositionState(default_indent=module.default_indent, default_newline=module.default_newline)
-    # No trailing newline: this state keeps no tokens, so the module would add one more.
-    module.with_changes(body=body, footer=(), has_trailing_newline=False)._codegen(state)
+    owner = _PARENTHESIZE_OWNER
+    if owner is not None:
+        parenthesize = owner.__dict__["_parenthesize"]
+        owner._parenthesize = _parenthesized
+    try:
+        # No trailing newline: this state keeps no tokens, so the module would add one more.
+        module.with_changes(body=body, footer=(), has_trailing_newline=False)._codegen(state)
+    finally:
+        if owner is not None:
+            owner._parenthesize = parenthesize
     return state.positions, state.comments, state.line
+
+
+# The libcst class that defines it (a private base of every expression); None in a libcst
+# that parenthesizes some other way, which then codegens as it always does.
+_PARENTHESIZE_OWNER = next((k for k in cst.BaseExpression.__mro__ if "_parenthesize" in k.__dict__), None)
