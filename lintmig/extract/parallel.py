@@ -18,9 +18,12 @@ _enabled = True
 
 def _in_worker() -> None:
     """Pool initializer: a worker never starts a pool of its own, and collects its garbage
-    (the parent stops collecting while it only takes in results)."""
+    (the parent stops collecting while it only takes in results), but not the parent's:
+    everything inherited at the fork stays alive, and each full collection walking it (and
+    copying the pages it touches) cost a tenth of a worker's time on SQL files."""
     global _enabled
     _enabled = False
+    gc.freeze()
     gc.enable()
 
 
