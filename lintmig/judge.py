@@ -19,6 +19,7 @@ _UNKNOWN_WORDS = {
     "not_null": "whether the column allows NULL", "concurrently": "whether it runs CONCURRENTLY",
     "unique": "whether it is unique", "if_not_exists": "whether it has IF NOT EXISTS",
     "if_exists": "whether it has IF EXISTS", "not_valid": "whether it is NOT VALID",
+    "has_default": "whether Django fills the existing rows with '' (blank=True, on a field class it does not know)",
 }
 
 

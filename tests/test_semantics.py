@@ -410,3 +410,19 @@ def test_django_fields_of_other_packages_may_set_null_themselves(tmp_path):
     }, "shop/migrations")
     found = lint_paths([str(app)], make_config(select=["LM113"])).findings
     assert [(f.span.line, "could not tell" in f.message) for f in found] == [(8, True), (9, False)]
+
+
+def test_blank_on_a_field_class_of_another_package_says_the_rows_may_get_empty_strings(tmp_path):
+    """Django fills a NOT NULL string column with '' when blank=True; whether a class it does
+    not know is a string field, lintmig cannot tell: still judged, and the message says why."""
+    head = "from django.db import migrations, models\nimport utilities.fields\n\n\nclass Migration(migrations.Migration):\n"
+    app = write_folder(tmp_path, {
+        "0001_initial.py": head + "    initial = True\n    dependencies = []\n"
+        "    operations = [migrations.CreateModel('Rack', fields=[('id', models.AutoField(primary_key=True))])]\n",
+        "0002_fields.py": head + "    dependencies = [('dcim', '0001_initial')]\n"
+        "    operations = [migrations.AddField('rack', 'color', utilities.fields.ColorField(blank=True, max_length=6)),\n"
+        "                  migrations.AddField('rack', 'tint', utilities.fields.ColorField(max_length=6)),\n"
+        "                  migrations.AddField('rack', 'label', models.CharField(blank=True, max_length=6))]\n",
+    }, "dcim/migrations")
+    found = lint_paths([str(app)], make_config(select=["LM113"])).findings
+    assert [(f.span.line, "fills the existing rows with ''" in f.message) for f in found] == [(7, True), (8, False)]

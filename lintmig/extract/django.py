@@ -264,7 +264,8 @@ class DjangoReader(PythonReader):
         self._emit("add_column", model.table, {
             "column": column, "type": f.type, "not_null": not f.null, "has_default": f.has_default,
             "default_volatility": volatility, "default_func": f.kind if volatility == "volatile" else None,
-            "unknown": ("not_null",) if f.null_unknown else None, "default_once": f.default_callable,
+            "unknown": ("not_null",) * f.null_unknown + ("has_default",) * f.default_unknown or None,
+            "default_once": f.default_callable,
             # Django fills existing rows from a Python default, then drops the database default.
             "default_dropped": f.has_default and f.db_default is None,
         }, self.ctx, site)

@@ -45,6 +45,10 @@ class Field:
     null_unknown: bool = False
     # `default=uuid.uuid4` and the like: Django calls it once for all existing rows.
     default_callable: Optional[str] = None
+    # blank=True on a field class of another package: Django fills the rows of a NOT NULL
+    # column with '' if the class allows empty strings (a CharField's subclass does, unless
+    # it says otherwise); judged without a default, and said so.
+    default_unknown: bool = False
 
     @property
     def is_relation(self) -> bool:
@@ -96,6 +100,8 @@ def read_field(value: Any) -> Optional[Field]:
         options={k: (text_or_none(v) or v) for k, v in value.kwargs.items()},
         null_unknown=value.kwargs["null"] not in (True, False) if "null" in value.kwargs else kind not in _DJANGO_FIELDS,
         default_callable=_per_row_callable(value),
+        default_unknown=kind not in _DJANGO_FIELDS and value.kwargs.get("blank") is True
+        and "default" not in value.kwargs and "db_default" not in value.kwargs,
     )
 
 
