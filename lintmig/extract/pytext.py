@@ -119,11 +119,21 @@ def dotted(node: cst.BaseExpression) -> str:
 
 
 def literal_value(node: cst.SimpleString) -> str:
-    """The value of a (non-bytes) string literal. A body with no backslash and no carriage
-    return is its own value; only the rest goes through ast.literal_eval, whose helper
-    closures are reference cycles that the collector, not reference counting, frees."""
+    """The value of a (non-bytes) string literal."""
     quote = node.quote
-    body = node.value[len(node.prefix) + len(quote):-len(quote)]
+    return _value_of(node, _opening(node, quote), quote)
+
+
+def _opening(node: cst.SimpleString, quote: str) -> int:
+    """Where the literal's body starts: after its prefix and opening quote."""
+    return node.value.index(quote[0]) + len(quote)
+
+
+def _value_of(node: cst.SimpleString, opening: int, quote: str) -> str:
+    """A body with no backslash and no carriage return is its own value; only the rest goes
+    through ast.literal_eval, whose helper closures are reference cycles that the
+    collector, not reference counting, frees."""
+    body = node.value[opening:-len(quote)]
     if "\\" in body or "\r" in body:
         return node.evaluated_value
     return body
@@ -165,6 +175,10 @@ def _unescaped(body: str, raw: bool = False) -> str:
     return _ESCAPE.sub(_escape_value, body)
 
 
+_STRINGS = frozenset({cst.SimpleString, cst.ConcatenatedString, cst.FormattedString})
+_SEQUENCES = frozenset({cst.List, cst.Tuple, cst.Set})
+
+
 class Evaluator:
     """Evaluates expressions against an environment of names."""
 
@@ -185,12 +199,14 @@ class Evaluator:
                 return UNKNOWN
             return Text([piece for t in texts for piece in t.pieces], any(t.dynamic for t in texts))
         if isinstance(node, cst.SimpleString):
-            if "b" in node.prefix.lower():
+            quote = node.quote  # (libcst works it and the prefix out from the text at every use)
+            opening = _opening(node, quote)
+            if "b" in node.value[:opening].lower():
                 return UNKNOWN
-            value = literal_value(node)
+            value = _value_of(node, opening, quote)
             at = self.position(node)
             # With escapes in the literal, positions inside it are approximate; its start is exact.
-            start = (at[0], at[1] + len(node.prefix) + len(node.quote)) if at else None
+            start = (at[0], at[1] + opening) if at else None
             return Text([(value, start)])
         if isinstance(node, cst.FormattedString):
             return self._fstring(node, env)
@@ -222,17 +238,20 @@ class Evaluator:
     def value(self, node: Optional[cst.BaseExpression], env: dict[str, Any]) -> Any:
         if node is None:
             return None
-        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+        # Exact types (the parser makes no subclasses): isinstance on libcst's ABCMeta
+        # classes was a fifth of reading an Alembic revision's calls.
+        kind = type(node)
+        if kind in _STRINGS:
             return self.string(node, env)
-        if isinstance(node, cst.Integer):
+        if kind is cst.Integer:
             return int(node.value.replace("_", ""), 0)
-        if isinstance(node, cst.Name):
+        if kind is cst.Name:
             if node.value in ("True", "False", "None"):
                 return {"True": True, "False": False, "None": None}[node.value]
             return env.get(node.value, UNKNOWN)
-        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
-            return [self.value(e.value, env) for e in node.elements if not isinstance(e, cst.StarredElement)]
-        if isinstance(node, cst.Dict):
+        if kind in _SEQUENCES:
+            return [self.value(e.value, env) for e in node.elements if type(e) is not cst.StarredElement]
+        if kind is cst.Dict:
             out = {}
             for e in node.elements:
                 if isinstance(e, cst.DictElement):
@@ -242,11 +261,11 @@ class Evaluator:
                     if isinstance(key, (str, int)):
                         out[key] = self.value(e.value, env)
             return out
-        if isinstance(node, cst.BinaryOperation):
+        if kind is cst.BinaryOperation:
             return self._binary(node, env)
-        if isinstance(node, cst.Call):
+        if kind is cst.Call:
             return self._call(node, env)
-        if isinstance(node, cst.Attribute):
+        if kind is cst.Attribute:
             return env.get(dotted(node), UNKNOWN)
         return UNKNOWN
 
