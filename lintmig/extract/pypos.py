@@ -98,6 +98,11 @@ class _Parenthesized:
             rpar._codegen(self.state)
 
 
+# The libcst class that defines _parenthesize (a private base of every expression); None in
+# a libcst that parenthesizes some other way, which then codegens as it always does.
+_PARENTHESIZE_OWNER = next((k for k in cst.BaseExpression.__mro__ if "_parenthesize" in k.__dict__), None)
+
+
 def _parenthesized(node: cst.BaseExpression, state: _PositionState) -> _Parenthesized:
     return _Parenthesized(node, state)
 
@@ -117,8 +122,3 @@ def positions(module: cst.Module, body: list[cst.BaseStatement]) -> tuple[dict[c
         if owner is not None:
             owner._parenthesize = parenthesize
     return state.positions, state.comments, state.line
-
-
-# The libcst class that defines it (a private base of every expression); None in a libcst
-# that parenthesizes some other way, which then codegens as it always does.
-_PARENTHESIZE_OWNER = next((k for k in cst.BaseExpression.__mro__ if "_parenthesize" in k.__dict__), None)
