@@ -166,6 +166,30 @@ def test_revisions_are_checked_in_revision_order_while_read(tmp_path, monkeypatc
     assert [(name, code) for name, code, _ in found if name == "zz_side.py"] == [("zz_side.py", "LM103")]
 
 
+@pytest.mark.parametrize("duplicate", [False, True], ids=["cycle", "cycle-and-a-second-claim"])
+def test_revisions_in_a_cycle_or_naming_absent_parents_are_checked_as_after_reading(tmp_path, monkeypatch, duplicate):
+    """Hostile chains: every revision's parent chain loops back to itself, one names a parent
+    no file has, and (second case) two files claim one revision."""
+    count = 40
+    for i in range(count):
+        parents = f'("r{(i - 1) % count}", "nowhere")' if i == 5 else f'"r{(i - 1) % count}"'
+        (tmp_path / f"{(i * 7) % count:03d}_step.py").write_text(
+            f'from alembic import op\n\nrevision = "r{i}"\ndown_revision = {parents}\n\n\n'
+            f'def upgrade():\n    op.create_index("ix_{i}", "t{i}", ["a"])\n    op.drop_index("ix_{(i - 1) % count}")\n')
+    if duplicate:
+        (tmp_path / "dup.py").write_text('from alembic import op\n\nrevision = "r3"\ndown_revision = "r2"\n\n\n'
+                                         'def upgrade():\n    op.drop_index("ix_z")\n')
+    streamed = engine.lint_paths([str(tmp_path)], make_config()).findings
+    monkeypatch.setattr(engine, "Stream", _Refusing)
+    after = engine.lint_paths([str(tmp_path)], make_config()).findings
+    assert _keys(streamed) == _keys(after)
+    assert len({f.path for f in streamed}) == count + duplicate
+    dropped = [f.table for f in streamed if f.code == "LM103"]
+    assert len(dropped) == count + duplicate
+    if not duplicate:  # the cycle is cut once, where the revision that closes it runs first:
+        assert dropped.count(None) == 1  # only there is the index one no revision before made
+
+
 def test_a_second_claim_to_a_revision_or_another_database_stops_the_stream():
     for second in (Migration(path="a/0002.py", host="alembic", dialect="postgres", operations=[], revision="r1"),
                    Migration(path="a/0002.sql", host="sql", dialect="mysql", operations=[])):
