@@ -111,9 +111,7 @@ def _revisions(tmp_path, count, name_of):
         "    connection.execute(text(\"SET lock_timeout = '3s'\"))\n"
         "    context.configure(connection=connection, transaction_per_migration=True)\n")
     for i in range(count):
-        down = f'"r{i - 1}"' if i else "None"
-        if i == count - 1:
-            down = f'("r{i - 1}", "side")'
+        down = f'("r{i - 1}", "side")' if i == count - 1 else f'"r{i - 1}"' if i else "None"
         body = (f'    op.create_table("t{i}", sa.Column("id", sa.Integer, primary_key=True), sa.Column("v", sa.Text))\n'
                 + (f'    op.create_index("ix_t{i - 1}", "t{i - 1}", ["v"])\n    op.execute("UPDATE t{i - 1} SET v = 1 WHERE id = 5")\n'
                    if i else ""))

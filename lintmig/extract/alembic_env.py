@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote
@@ -144,8 +145,6 @@ class EnvSettingsOf:
         self.read: dict[str, EnvSettings] = {}
 
     def __call__(self, mig) -> None:
-        import os
-
         if mig.host != "alembic":
             return
         here = os.path.dirname(os.path.abspath(mig.path))
