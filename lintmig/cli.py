@@ -69,10 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def entry() -> int:
     """The `lintmig` command (and `python -m lintmig`): one run, then the process exits."""
-    from .collector import one_run_per_process
+    from .collector import exit_now, one_run_per_process
 
     one_run_per_process()
-    return main()
+    code = main()
+    exit_now(code)
+    return code
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -151,7 +153,7 @@ def _config_from_flags(args, diff_mode: bool = False, pr=None):
 
 
 def _check(args) -> int:
-    from .collector import collect_less
+    from .collector import collect_less, keep_to_the_end
     from .config import UsageError
     from .engine import lint_paths
     from .progress import for_run
@@ -187,6 +189,7 @@ def _check(args) -> int:
     for chunk in render(args.format, result, color=color, show_suppressed=args.show_suppressed,
                         sarif_include_suppressed=args.sarif_include_suppressed):
         sys.stdout.write(chunk)
+    keep_to_the_end(result)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if args.format == "github" and summary:
         try:

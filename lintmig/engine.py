@@ -11,6 +11,7 @@ from typing import Optional
 
 from . import catalog
 from .cache import cache_folder
+from .collector import keep_to_the_end
 from .config import Config
 from .discover import paths_to_files
 from .extract.batch import POOL_MIN_FILES, ContextKeys, extract_all, read_all
@@ -47,6 +48,7 @@ def lint_paths(paths: list[str], config: Config, pr=None, progress=None, snapsho
         del datas, selection  # the files' bytes: a 20 MB file is not held through the checks
         found = stream.found if stream is not None and not stream.broken else check_all(migrations, config, separate=True)
         findings = _judged(found, migrations, config, pr, snapshot)
+        keep_to_the_end(migrations, stream)
         if results is not None:
             results.put(key, findings)
     return Result(_with_stale(findings, config, snapshot), scanned, skipped, _notes(pr))
@@ -104,6 +106,7 @@ def lint_change(config: Config, base: Optional[str], staged: bool, paths: list[s
         mig.existed_at_base = change.existed
     history = _history(migrations, config)
     found = check_all(migrations, config, history=history)
+    keep_to_the_end(migrations, history)
     findings = [f for f in extra or [] if config.enabled(f.code)] + _judged(found, migrations, config, pr, snapshot)
     return Result(_with_stale(_in_change(findings, migrations), config, snapshot), len(selection.files),
                   len(selection.skipped), _notes(pr))

@@ -143,7 +143,7 @@ def _import_readers(jobs: list) -> None:
     Python ones (libcst among them), and the checks import libcst here anyway for env.py."""
     import sqlglot  # noqa: F401
 
-    from . import sql  # noqa: F401
+    from . import sql, sql_statement  # noqa: F401
 
     if any(path.endswith(".py") for path, _, _ in jobs):
         from . import alembic, django, runner  # noqa: F401

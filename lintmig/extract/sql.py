@@ -134,6 +134,8 @@ def read_sql(text: str, dialect: str, locate: Locate, *, lint_down: bool = False
     wanted = [p for p in statements if lint_down or _is_up(sections, p.start)]
     if wanted:
         out.first_statement_line = locate(wanted[0].start)[0]
+    from .sql_statement import statement_ops  # here, not per statement: an import costs microseconds
+
     # A window at a time: the texts and parsed results of a whole 20 MB file would outweigh
     # the operations kept from them.
     for at in range(0, len(wanted), parallel.WINDOW):
@@ -141,8 +143,9 @@ def read_sql(text: str, dialect: str, locate: Locate, *, lint_down: bool = False
         raw = parallel.map_statements([text[p.start:p.end] for p in part], dialect) \
             if len(part) >= parallel.MIN_STATEMENTS else None
         for i, piece in enumerate(part):
-            _read_statement(text, piece.start, piece.end, dialect, locate, out.operations, in_loop=False,
-                            raw=raw[i] if raw is not None else None, comments=out.comments)
+            found = raw[i] if raw is not None else statement_ops(text[piece.start:piece.end], dialect)
+            _read_statement(text, piece.start, piece.end, dialect, locate, out.operations, False, found,
+                            comments=out.comments)
     return out
 
 
@@ -162,20 +165,21 @@ def _span(locate: Locate, start: int, end: int) -> Span:
     return Span(line, col, end_line, end_col)
 
 
-def _read_statement(text: str, start: int, end: int, dialect: str, locate: Locate,
-                    ops: list[Operation], in_loop: bool, anchor: Optional[int] = None, raw=None,
+def _read_statement(text: str, start: int, end: int, dialect: str, locate: Locate, ops: list[Operation],
+                    in_loop: bool, raw: list, anchor: Optional[int] = None,
                     comments: Optional[list[Comment]] = None) -> None:
-    from .sql_statement import statement_ops
-
+    """Operations of the statement at text[start:end], from its raw operations."""
     span = _span(locate, start, end)
     anchor = anchor or span.line
-    for kind, table, args in raw if raw is not None else statement_ops(text[start:end], dialect):
+    for kind, table, args in raw:
         if kind == "do_block":
             _read_do_block(text, start, end, dialect, locate, ops, anchor, comments)
             continue
-        # Absent means None/False to every check: keep only what says something (memory on big files).
-        args = {k: v for k, v in args.items() if v is not None and v is not False and v != [] and v != {}}
-        if table and PLACEHOLDER.match(table.rsplit(".", 1)[-1]):
+        # Absent means None/False to every check: keep only what says something (memory on big
+        # files). An empty list or dict says nothing either.
+        args = {k: v for k, v in args.items()
+                if v is not None and v is not False and (v or not isinstance(v, (list, dict)))}
+        if table and "tpl_" in table and PLACEHOLDER.match(table.rsplit(".", 1)[-1]):
             table = None  # named at run time ({{ table }}, f"{table}", %s)
         ops.append(Operation(kind, sys.intern(table) if table else None, span, args, anchor=anchor, in_loop=in_loop))
 
@@ -184,6 +188,7 @@ def _read_do_block(text: str, start: int, end: int, dialect: str, locate: Locate
                    ops: list[Operation], anchor: int, comments: Optional[list[Comment]] = None) -> None:
     """A DO block runs at migration time, as one transaction: read the statements inside."""
     from .sql_classify import tokenize
+    from .sql_statement import statement_ops
 
     found = dollar_body(text, start, end)
     if not found:
@@ -211,14 +216,15 @@ def _read_do_block(text: str, start: int, end: int, dialect: str, locate: Locate
             elif word == "LOOP" and prev == "END":
                 loop_depth = max(0, loop_depth - 1)
             if word in _PLPGSQL_START and prev in _PLPGSQL_BOUNDARY:
-                s = body_start + piece.start + words_tokens[i].start
-                _read_statement(text, s, body_start + piece.end, dialect, locate, ops, loop_depth > 0, anchor)
+                s, e = body_start + piece.start + words_tokens[i].start, body_start + piece.end
+                _read_statement(text, s, e, dialect, locate, ops, loop_depth > 0, statement_ops(text[s:e], dialect), anchor)
                 break
             if word == "EXECUTE" and prev in _PLPGSQL_BOUNDARY:
                 nxt = words_tokens[i + 1] if i + 1 < len(words_tokens) else None
                 if nxt is not None and nxt.token_type.name == "STRING" and i + 2 == len(words_tokens):
-                    s = body_start + piece.start + nxt.start + 1
-                    _read_statement(text, s, body_start + piece.start + nxt.end, dialect, locate, ops, loop_depth > 0, anchor)
+                    s, e = body_start + piece.start + nxt.start + 1, body_start + piece.start + nxt.end
+                    _read_statement(text, s, e, dialect, locate, ops, loop_depth > 0, statement_ops(text[s:e], dialect),
+                                    anchor)
                 elif _drops_invalid_indexes(words_tokens[i + 1:], body):
                     span = _span(locate, body_start + piece.start, body_start + piece.end)
                     for name in _literal_names(body):
