@@ -30,7 +30,8 @@ FIELDS: dict[str, dict[str, tuple]] = {
                        "on_new_column": _BOOL, "column_has_default": _BOOL, "not_null_column": _STR, "using_index": _BOOL},
     "alter_column_type": {"column": _STR, "new_type": _TUPLE, "old_type": _TUPLE, "using": _BOOL, "algorithm": _STR,
                           "lock": _STR},
-    "alter_table": {"action": _STR, "action_sql": _STR},
+    # statement: a statement of its own that locks the table as ALTER TABLE does (CREATE POLICY, DROP RULE)
+    "alter_table": {"action": _STR, "action_sql": _STR, "statement": _STR},
     "alter_type_add_value": {},
     "attach_partition": {"partition": _STR},
     "batch_alter": {"recreate": _BOOL, "why": _STR},

@@ -35,6 +35,10 @@ CREATE UNIQUE INDEX mv_id ON mv (id);
 CREATE TABLE part (id bigint, k int) PARTITION BY RANGE (k);
 CREATE TABLE part_1 PARTITION OF part FOR VALUES FROM (0) TO (10);
 CREATE TABLE loose (id bigint, k int);
+CREATE TYPE hue AS ENUM ('red', 'blue');
+CREATE TABLE ruled (id bigint PRIMARY KEY, h hue);
+CREATE POLICY ruled_p ON ruled USING (true);
+CREATE RULE ruled_r AS ON INSERT TO ruled DO ALSO NOTHING;
 ANALYZE;
 """
 
@@ -102,6 +106,12 @@ FORMS = [
     ("ALTER TYPE ... ADD VALUE", "CREATE TYPE mood AS ENUM ('a'); ALTER TYPE mood ADD VALUE 'b'"),
     ("CREATE INDEX ON ONLY a partitioned table", "CREATE INDEX part_k_ix ON ONLY part (k)"),
     ("DROP SCHEMA ... CASCADE", "CREATE SCHEMA s; DROP SCHEMA s CASCADE"),
+    ("CREATE POLICY", "CREATE POLICY ruled_q ON ruled USING (true)"),
+    ("ALTER POLICY", "ALTER POLICY ruled_p ON ruled USING (false)"),
+    ("DROP POLICY", "DROP POLICY ruled_p ON ruled"),
+    ("CREATE RULE", "CREATE RULE ruled_s AS ON UPDATE TO ruled DO ALSO NOTHING"),
+    ("DROP RULE", "DROP RULE ruled_r ON ruled"),
+    ("DROP TYPE ... CASCADE (a column has the type)", "DROP TYPE hue CASCADE"),
     ("UPDATE (whole table)", "UPDATE t SET a = a + 1"),
     ("DELETE (whole table)", "DELETE FROM t"),
 ]
@@ -131,7 +141,7 @@ WORDS = {"AccessShareLock": "ACCESS SHARE", "RowShareLock": "ROW SHARE", "RowExc
 def measure(url: str, statement: str) -> tuple[str, str, str]:
     import psycopg
 
-    names = ("t", "parent", "loose", "part", "part_1", "mv", "child")
+    names = ("t", "parent", "loose", "part", "part_1", "mv", "child", "ruled")
     with psycopg.connect(url) as conn:
         oids = dict(conn.execute("SELECT oid, relname FROM pg_class WHERE relname = ANY(%s)", (list(names),)).fetchall())
         files = dict(conn.execute("SELECT oid, relfilenode FROM pg_class WHERE oid = ANY(%s)", (list(oids),)).fetchall())

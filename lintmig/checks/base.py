@@ -219,3 +219,10 @@ def _key_bound(op: Operation, facts: MigrationFacts) -> bool:
 
 def name(op: Operation) -> str:
     return op.table or "<named at run time>"
+
+
+def doing(op: Operation) -> str:
+    """What the operation does, in words: its kind, or the statement that locks the table
+    the way ALTER TABLE does (create policy, drop rule)."""
+    statement = op.args.get("statement")
+    return statement.lower() if statement else op.kind.replace("_", " ")

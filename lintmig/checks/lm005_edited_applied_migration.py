@@ -1,4 +1,4 @@
-from .base import Hit, check
+from .base import Hit, check, doing
 
 
 @check("LM005")
@@ -8,5 +8,5 @@ def edited_applied_migration(op, facts):
     if facts.migration.host == "embedded":
         return
     if facts.migration.existed_at_base and facts.change.is_added(op):
-        yield Hit(op, f"{op.kind.replace('_', ' ')} added to a migration that already exists at the base: "
+        yield Hit(op, f"{doing(op)} added to a migration that already exists at the base: "
                       "databases that applied it will never run it")

@@ -1,4 +1,4 @@
-from .base import Hit, at_scale, check, name
+from .base import Hit, at_scale, check, doing, name
 
 
 @check("LM118")
@@ -7,4 +7,4 @@ def strict_unreviewed_change(op, facts):
         return
     if not at_scale(op, facts):
         return
-    yield Hit(op, f"strict mode: {op.kind.replace('_', ' ')} on existing table {name(op)} needs an explicit decision")
+    yield Hit(op, f"strict mode: {doing(op)} on existing table {name(op)} needs an explicit decision")

@@ -1,5 +1,5 @@
 from ..model import DDL_KINDS
-from .base import Hit, at_scale, check, name, unbounded_reason
+from .base import Hit, at_scale, check, doing, name, unbounded_reason
 
 
 @check("LM303")
@@ -18,6 +18,6 @@ def backfill_with_ddl(op, facts):
                 continue
             verb = {"update": "UPDATE of", "delete": "DELETE from", "insert_select": "INSERT into"}[op.kind]
             where = f"line {other.span.line}" if any(o is other for o in facts.of_kind(other.kind)) else "an earlier migration of the same run"
-            yield Hit(op, f"{verb} {name(op)} runs in the same transaction as {other.kind.replace('_', ' ')} on {table} "
+            yield Hit(op, f"{verb} {name(op)} runs in the same transaction as {doing(other)} on {table} "
                           f"({where}): that lock is held through the whole data change")
             return

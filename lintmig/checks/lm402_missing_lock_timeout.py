@@ -1,4 +1,4 @@
-from .base import Hit, check
+from .base import Hit, check, doing
 
 
 @check("LM402")
@@ -19,4 +19,4 @@ def missing_lock_timeout(op, facts):
     if setting in facts.settings(op) or facts.earlier_in_statement(op):
         return  # one statement waits once: its first operation says so
     on = f" on {table}" if table else ""
-    yield Hit(op, f"{op.kind.replace('_', ' ')}{on} waits for its lock with no {setting} set: every query behind it queues", table)
+    yield Hit(op, f"{doing(op)}{on} waits for its lock with no {setting} set: every query behind it queues", table)

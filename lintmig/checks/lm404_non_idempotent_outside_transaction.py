@@ -1,4 +1,4 @@
-from .base import Hit, check
+from .base import Hit, check, doing
 
 _GUARD = {
     "create_table": "if_not_exists", "add_column": "if_not_exists", "drop_column": "if_exists",
@@ -13,7 +13,7 @@ def non_idempotent_outside_transaction(op, facts):
     guard = _GUARD.get(op.kind)
     if guard and op.args.get(guard):
         return
-    what = op.kind.replace("_", " ")
+    what = doing(op)
     fix = "IF EXISTS" if guard == "if_exists" else "IF NOT EXISTS" if guard else "a guard on the catalog"
     if op.txn is not None:  # it ran in a transaction that a later autocommit block or COMMIT commits early
         yield Hit(op, f"{what} is committed early by the autocommit block or COMMIT that follows, so a failure after it "

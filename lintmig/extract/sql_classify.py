@@ -319,6 +319,8 @@ def _create(w: Words, dialect: str) -> Optional[list[RawOp]]:
         on = w.find("ON")
         w.i = on + 1 if on >= 0 else len(w.words)
         return [("create_trigger", w.name(), {})]
+    if w.peek() in ("POLICY", "RULE"):
+        return _on_table(w, "CREATE")
     temporary = w.accept("TEMPORARY") or w.accept("TEMP")
     w.accept("UNLOGGED") or w.accept("VIRTUAL")
     if w.accept("TABLE"):  # a definition the parser does not take (PostgreSQL 18 syntax and the like)
@@ -391,14 +393,67 @@ def _drop(w: Words, dialect: str) -> Optional[list[RawOp]]:
         name = w.name()
         table = w.name() if w.accept("ON") else None
         return [("drop_trigger", table, {"name": name, "if_exists": if_exists})]
-    if w.peek() in _HARMLESS_DROP and "CASCADE" not in w.words:
-        return []  # routines, extensions, roles: no table is locked or rewritten
+    if w.peek() in ("POLICY", "RULE"):
+        return _on_table(w, "DROP")
+    if w.accept("SCHEMA"):  # several at once (sqlglot reads a single one)
+        if_exists, names = w.accept("IF", "EXISTS"), []
+        while (name := w.name()) is not None:
+            names.append(name)
+            if not w.accept(","):
+                break
+        cascade = w.accept("CASCADE")
+        w.accept("RESTRICT")
+        if not names or w.i < len(w.words):
+            return None
+        return [("drop_schema", None, {"name": n, "what": "schema", "cascade": cascade, "if_exists": if_exists})
+                for n in names]
+    kind = w.peek()
+    if kind in _HARMLESS_DROP:
+        # routines, types, extensions, roles: no table is locked or rewritten, unless CASCADE
+        # takes along whatever uses them
+        return [cascading_drop(kind)] if w.words[-1] == "CASCADE" and kind not in NOTHING_DEPENDS else []
     return None
 
 
-# Objects whose DROP (without CASCADE) touches no table's rows or locks.
+# Objects whose DROP (without CASCADE) touches no table's rows and takes no lock that
+# blocks reads or writes (DROP STATISTICS takes SHARE UPDATE EXCLUSIVE on its table).
 _HARMLESS_DROP = {"FUNCTION", "PROCEDURE", "AGGREGATE", "ROUTINE", "EXTENSION", "ROLE", "USER", "COLLATION",
-                  "OPERATOR", "LANGUAGE", "CAST", "TEXT", "EVENT"}
+                  "OPERATOR", "LANGUAGE", "CAST", "TEXT", "EVENT", "TYPE", "DOMAIN", "SEQUENCE", "STATISTICS",
+                  "PUBLICATION", "SUBSCRIPTION", "SERVER", "TABLESPACE", "CONVERSION", "ACCESS", "TRANSFORM"}
+# What no table can depend on: CASCADE takes nothing of a table along.
+NOTHING_DEPENDS = {"PROCEDURE", "ROLE", "USER", "PUBLICATION", "SUBSCRIPTION", "STATISTICS", "TABLESPACE", "EVENT"}
+
+
+def cascading_drop(kind: str) -> RawOp:
+    """DROP <object> ... CASCADE (measured on PostgreSQL 15: DROP TYPE and DROP DOMAIN drop
+    every column of that type, DROP SEQUENCE and DROP FUNCTION the column defaults that use
+    them): which tables lose what, the SQL does not say."""
+    return ("unanalyzable", None, {
+        "reason": f"DROP {kind} ... CASCADE also drops whatever uses it (columns of that type, column defaults, "
+                  f"constraints, indexes, triggers), on tables the SQL does not name"})
+
+
+def _on_table(w: Words, verb: str) -> Optional[list[RawOp]]:
+    """CREATE / ALTER / DROP POLICY name ON table and CREATE / DROP RULE name ... ON|TO table:
+    each takes ACCESS EXCLUSIVE on the table (measured on PostgreSQL 15), as ALTER TABLE does."""
+    what = w.peek()
+    w.i += 1
+    w.accept("IF", "EXISTS")
+    if w.name() is None:
+        return None
+    if what == "RULE" and verb == "CREATE":  # CREATE RULE name AS ON event TO table
+        if not (w.accept("AS") and w.accept("ON")) or not w.peek():
+            return None
+        w.i += 1
+        if not w.accept("TO"):
+            return None
+    elif not w.accept("ON"):
+        return None
+    table = w.name()
+    if table is None:
+        return None
+    statement = f"{verb} {what}"
+    return [("alter_table", table, {"action": statement, "statement": statement})]
 
 
 # ALTER of an object that is not a table: nothing the rules judge (a materialized view's
@@ -422,6 +477,8 @@ def _alter(w: Words, dialect: str) -> Optional[list[RawOp]]:
         w.name()
         table = w.name() if w.accept("ON") else None
         return [("alter_table", table, {"action": "ALTER TRIGGER"})] if table else None
+    if w.peek() in ("POLICY", "RULE"):
+        return _on_table(w, "ALTER")
     if not w.accept("TABLE"):
         return [] if w.peek() in _ALTERED_OBJECTS else None
     if_exists = w.accept("IF", "EXISTS")

@@ -192,6 +192,8 @@ def _drop(node: exp.Drop, dialect: str) -> list[RawOp]:
         schemas = [ident(t.args.get("db") or t.this) for t in node.args.get("tables") or [] if isinstance(t, exp.Table)]
         return [("drop_schema", None, {"name": n, "what": kind.lower(), "cascade": bool(node.args.get("cascade")),
                                        "if_exists": flags["if_exists"]}) for n in schemas if n]
+    if node.args.get("cascade") and kind != "VIEW" and kind not in classify_mod.NOTHING_DEPENDS:
+        return [classify_mod.cascading_drop(kind)]  # DROP TYPE ... CASCADE drops the columns of that type
     return []
 
 
