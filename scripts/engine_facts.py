@@ -36,7 +36,9 @@ CREATE TABLE part (id bigint, k int) PARTITION BY RANGE (k);
 CREATE TABLE part_1 PARTITION OF part FOR VALUES FROM (0) TO (10);
 CREATE TABLE loose (id bigint, k int);
 CREATE TYPE hue AS ENUM ('red', 'blue');
-CREATE TABLE ruled (id bigint PRIMARY KEY, h hue);
+CREATE DOMAIN pos AS int;
+CREATE TABLE ruled (id bigint PRIMARY KEY, h hue, q pos);
+INSERT INTO ruled SELECT g, 'red', g FROM generate_series(1, 1000) g;
 CREATE POLICY ruled_p ON ruled USING (true);
 CREATE RULE ruled_r AS ON INSERT TO ruled DO ALSO NOTHING;
 ANALYZE;
@@ -112,6 +114,11 @@ FORMS = [
     ("CREATE RULE", "CREATE RULE ruled_s AS ON UPDATE TO ruled DO ALSO NOTHING"),
     ("DROP RULE", "DROP RULE ruled_r ON ruled"),
     ("DROP TYPE ... CASCADE (a column has the type)", "DROP TYPE hue CASCADE"),
+    ("ALTER DOMAIN ADD CHECK (a column has the domain)", "ALTER DOMAIN pos ADD CONSTRAINT pos_check CHECK (VALUE > 0)"),
+    ("ALTER DOMAIN ADD CHECK ... NOT VALID", "ALTER DOMAIN pos ADD CONSTRAINT pos_check CHECK (VALUE > 0) NOT VALID"),
+    ("ALTER DOMAIN VALIDATE CONSTRAINT", "ALTER DOMAIN pos ADD CONSTRAINT pos_check CHECK (VALUE > 0) NOT VALID; "
+                                         "ALTER DOMAIN pos VALIDATE CONSTRAINT pos_check"),
+    ("ALTER DOMAIN SET NOT NULL", "ALTER DOMAIN pos SET NOT NULL"),
     ("UPDATE (whole table)", "UPDATE t SET a = a + 1"),
     ("DELETE (whole table)", "DELETE FROM t"),
 ]

@@ -479,6 +479,8 @@ def _alter(w: Words, dialect: str) -> Optional[list[RawOp]]:
         return [("alter_table", table, {"action": "ALTER TRIGGER"})] if table else None
     if w.peek() in ("POLICY", "RULE"):
         return _on_table(w, "ALTER")
+    if w.accept("DOMAIN"):
+        return _alter_domain(w)
     if not w.accept("TABLE"):
         return [] if w.peek() in _ALTERED_OBJECTS else None
     if_exists = w.accept("IF", "EXISTS")
@@ -491,6 +493,30 @@ def _alter(w: Words, dialect: str) -> Optional[list[RawOp]]:
     for action in split_actions(w):
         ops.append(_alter_action(action, table, if_exists))
     return ops
+
+
+def _alter_domain(w: Words) -> Optional[list[RawOp]]:
+    """ALTER DOMAIN d ADD CHECK, SET NOT NULL and VALIDATE CONSTRAINT check every column of
+    that type, each table locked SHARE (writes wait) through its scan; ADD ... NOT VALID
+    checks nothing and locks no table (measured on PostgreSQL 15). Which tables have such
+    columns, the SQL does not say."""
+    domain = w.name()
+    if domain is None:
+        return None
+    if w.accept("ADD"):
+        name = w.name() if w.accept("CONSTRAINT") else None
+        if w.peek() not in ("CHECK", "NOT"):
+            return None
+        if w.words[-2:] == ["NOT", "VALID"]:
+            return []
+        return [("add_constraint", None, {"name": name, "type": "check", "not_valid": False, "domain": domain})]
+    scans = "SET NOT NULL" if w.accept("SET", "NOT", "NULL") else \
+        "VALIDATE CONSTRAINT" if w.accept("VALIDATE", "CONSTRAINT") else None
+    if scans is None:
+        return []  # SET/DROP DEFAULT, DROP NOT NULL, DROP CONSTRAINT, RENAME, OWNER: no table is read
+    return [("unanalyzable", None, {
+        "reason": f"ALTER DOMAIN {domain} {scans} reads every column of that type, each table locked SHARE "
+                  f"(writes wait) through its scan, on tables the SQL does not name"})]
 
 
 def split_actions(w: Words) -> list[Words]:
