@@ -6,6 +6,8 @@ def missing_lock_timeout(op, facts):
     args = op.args
     if args.get("concurrently") or (op.kind == "vacuum" and not args.get("full")):
         return
+    if args.get("lock_mode") == "SHARE UPDATE EXCLUSIVE":  # reads and writes go on while it waits
+        return
     table = op.table or facts.table_of_index(args.get("name"))
     if op.kind == "create_table":
         # A new table's foreign keys lock each referenced table (SHARE ROW EXCLUSIVE): writes

@@ -556,7 +556,49 @@ def _alter_action(a: Words, table: str, if_exists: bool) -> RawOp:
     a.i = 0
     if a.peek() not in _ALTER_ACTION_WORDS:
         return ("unanalyzable", table, {"reason": f"unknown ALTER TABLE action {a.peek() or '(empty)'}"})
-    return ("alter_table", table, {"action": " ".join(x for x in a.words[:3] if x), "action_sql": text})
+    args = {"action": " ".join(x for x in a.words[:3] if x), "action_sql": text}
+    if _takes_share_update_exclusive(a.words):
+        args["lock_mode"] = SHARE_UPDATE_EXCLUSIVE
+    return ("alter_table", table, args)
+
+
+# The lock of ALTER TABLE actions that lets reads and writes go on (only other DDL, VACUUM and
+# ANALYZE wait on it). Measured on PostgreSQL 15: every table storage parameter but
+# user_catalog_table, SET STATISTICS, a column's SET/RESET (n_distinct), CLUSTER ON and
+# SET WITHOUT CLUSTER. Any other action takes a lock that stops writes or reads.
+SHARE_UPDATE_EXCLUSIVE = "SHARE UPDATE EXCLUSIVE"
+_LIGHT_PARAMETERS = {"fillfactor", "toast_tuple_target", "parallel_workers", "log_autovacuum_min_duration",
+                     "vacuum_index_cleanup", "vacuum_truncate", "n_distinct", "n_distinct_inherited"}
+
+
+def light_parameter(name: str) -> bool:
+    """A storage parameter whose SET or RESET takes SHARE UPDATE EXCLUSIVE."""
+    name = name.lower()
+    if name.startswith("toast."):
+        name = name[len("toast."):]
+    return name in _LIGHT_PARAMETERS or name.startswith("autovacuum_")
+
+
+def _takes_share_update_exclusive(words: list[str]) -> bool:
+    """From an action's words: RESET (...), ALTER [COLUMN] c SET STATISTICS n,
+    ALTER [COLUMN] c SET|RESET (...), CLUSTER ON index."""
+    if words[:2] == ["CLUSTER", "ON"]:
+        return True
+    if words[:1] == ["ALTER"]:
+        at = 3 if words[1:2] == ["COLUMN"] else 2
+        if words[at:at + 2] == ["SET", "STATISTICS"]:
+            return True
+        words = words[at:]
+    if words[:1] not in (["SET"], ["RESET"]) or words[1:2] != ["("] or words[-1:] != [")"]:
+        return False
+    names, item = [], []
+    for word in words[2:-1] + [","]:  # name [= value], ...: a name's words before its "=" (toast . x)
+        if word == ",":
+            names.append("".join(item[:item.index("=")] if "=" in item else item).lower())
+            item = []
+        else:
+            item.append(word)
+    return all(name and light_parameter(name) for name in names)
 
 
 # ALTER TABLE actions of PostgreSQL, MySQL and SQLite (others make the statement LM004).

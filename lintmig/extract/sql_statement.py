@@ -24,6 +24,20 @@ _ROUTINES = {"FUNCTION", "PROCEDURE", "TRIGGER", "CONSTRAINT", "EVENT", "RULE"}
 
 
 def statement_ops(sql: str, dialect: str) -> list[RawOp]:
+    return _one_lock(_statement_ops(sql, dialect))
+
+
+def _one_lock(ops: list[RawOp]) -> list[RawOp]:
+    """A statement takes the strongest lock of its actions: SHARE UPDATE EXCLUSIVE only
+    when no action of it takes more (`SET (fillfactor = 70), ADD COLUMN x int` does)."""
+    weak = [args for _, _, args in ops if args.get("lock_mode")]
+    if weak and len(weak) < len(ops):
+        for args in weak:
+            del args["lock_mode"]
+    return ops
+
+
+def _statement_ops(sql: str, dialect: str) -> list[RawOp]:
     sql = sql.rstrip().rstrip(";")
     m = _FIRST.match(sql)
     if not m:
@@ -269,7 +283,18 @@ def _alter_action(action: exp.Expression, table: Optional[str], common: dict[str
         return [("alter_table", table, {"action": "SET TABLESPACE"})]
     if isinstance(action, exp.AlterSet) and str(action.args.get("option") or "").upper() in ("LOGGED", "UNLOGGED"):
         return [("alter_table", table, {"action": f"SET {str(action.args['option']).upper()}"})]
+    if isinstance(action, exp.AlterSet) and _light_set(action):
+        return [("alter_table", table, {"action": "SET", "lock_mode": classify_mod.SHARE_UPDATE_EXCLUSIVE})]
     return [("alter_table", table, {"action": type(action).__name__})]
+
+
+def _light_set(action: exp.AlterSet) -> bool:
+    """SET (storage parameters) or SET WITHOUT CLUSTER, taking SHARE UPDATE EXCLUSIVE only."""
+    params = action.expressions
+    if params:
+        return all(isinstance(p, exp.EQ) and classify_mod.light_parameter(p.this.sql()) for p in params)
+    others = {k for k, v in action.args.items() if v and k != "option"}
+    return not others and str(action.args.get("option") or "").upper() == "WITHOUT CLUSTER"
 
 
 def _add_column(coldef: exp.ColumnDef, table: Optional[str], mysql_opts: dict[str, Any]) -> list[RawOp]:
