@@ -394,8 +394,11 @@ class DjangoReader(PythonReader):
 
     def _op_RemoveIndex(self, call, node, site, concurrently=False):
         model = self._model(self._arg(call, 0, "model_name"))
+        # Django's PostgreSQL schema editor drops indexes with IF EXISTS (sql_delete_index and
+        # sql_delete_index_concurrently); the MySQL and SQLite ones do not.
         self._emit("drop_index", model.table, {"name": text_or_none(self._arg(call, 1, "name")),
-                                               "concurrently": concurrently}, self.ctx, site)
+                                               "concurrently": concurrently, "if_exists": self.dialect == "postgres"},
+                   self.ctx, site)
 
     def _op_RemoveIndexConcurrently(self, call, node, site):
         self._op_RemoveIndex(call, node, site, concurrently=True)
