@@ -224,6 +224,12 @@ MYSQL = [
     ("RENAME TABLE", "RENAME TABLE t TO t2", "INSTANT", "no", "yes"),
     ("CONVERT TO CHARACTER SET", "ALTER TABLE t CONVERT TO CHARACTER SET utf8mb4", "COPY", "yes", "no"),
     ("OPTIMIZE TABLE", "OPTIMIZE TABLE t", "INPLACE", "yes", "yes"),
+    # The table options, measured on MariaDB 10.11 (ALGORITHM=INSTANT, NOCOPY, INPLACE with
+    # LOCK=NONE, COPY tried in turn): the same as the manual gives for 8.0.
+    ("null rebuild: ENGINE=InnoDB, FORCE", "ALTER TABLE t ENGINE=InnoDB", "INPLACE", "yes", "yes"),
+    ("ROW_FORMAT, KEY_BLOCK_SIZE", "ALTER TABLE t ROW_FORMAT=COMPRESSED", "INPLACE", "yes", "yes"),
+    ("ENGINE=another engine", "ALTER TABLE t ENGINE=MyISAM", "COPY", "yes", "no"),
+    ("AUTO_INCREMENT, COMMENT, STATS_*, default CHARACTER SET", "ALTER TABLE t AUTO_INCREMENT = 1000", "INSTANT", "no", "yes"),
     ("UPDATE (whole table)", "UPDATE t SET a = a + 1", "-", "-", "row locks"),
 ]
 # SQLite from its ALTER TABLE page: what runs, and what a whole-database write lock holds.

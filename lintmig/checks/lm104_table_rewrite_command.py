@@ -19,6 +19,10 @@ def table_rewrite_command(op, facts):
         what = "OPTIMIZE TABLE rebuilds the whole table"
     elif op.kind == "alter_table" and str(args.get("action", "")).startswith("CONVERT TO") and facts.dialect == "mysql":
         what = "CONVERT TO CHARACTER SET copies the whole table (ALGORITHM=COPY) and blocks writes until it is done"
+    elif op.kind == "alter_table" and facts.dialect == "mysql" and args.get("action") in _MYSQL_REBUILDS:
+        what = f"{args['action']} rebuilds the whole table as OPTIMIZE TABLE does: in place, writes go on, but every row is copied"
+    elif op.kind == "alter_table" and facts.dialect == "mysql" and str(args.get("action", "")).startswith("ENGINE="):
+        what = f"{args['action']} copies the whole table into another engine (ALGORITHM=COPY) and blocks writes until it is done"
     elif op.kind == "alter_table" and args.get("action") in ("SET LOGGED", "SET UNLOGGED") and facts.dialect == "postgres":
         what = f"{args['action']} rewrites the whole table under an ACCESS EXCLUSIVE lock"
     elif op.kind == "alter_table" and args.get("action") == "SET TABLESPACE" and facts.dialect == "postgres":
@@ -33,6 +37,11 @@ def table_rewrite_command(op, facts):
     if what:
         on = f" ({op.table})" if op.table else ""
         yield Hit(op, what + on)
+
+
+# ALTER TABLE forms that rebuild an InnoDB table in place, as OPTIMIZE TABLE does (a
+# "null rebuild"): ENGINE=InnoDB on an InnoDB table, FORCE, and the row format options.
+_MYSQL_REBUILDS = {"ENGINE=innodb", "FORCE", "ROW_FORMAT", "KEY_BLOCK_SIZE", "TABLESPACE"}
 
 
 def _proven(op, facts) -> bool:
