@@ -33,7 +33,8 @@ FIELDS: dict[str, dict[str, tuple]] = {
                           "lock": _STR},
     # statement: a statement of its own that locks the table as ALTER TABLE does (CREATE POLICY, DROP RULE)
     # lock_mode: "SHARE UPDATE EXCLUSIVE" where the whole statement takes no more (SET (fillfactor = 70))
-    "alter_table": {"action": _STR, "action_sql": _STR, "statement": _STR, "lock_mode": _STR},
+    "alter_table": {"action": _STR, "action_sql": _STR, "statement": _STR, "lock_mode": _STR, "algorithm": _STR,
+                    "lock": _STR},
     "alter_type_add_value": {},
     "attach_partition": {"partition": _STR},
     "batch_alter": {"recreate": _BOOL, "why": _STR},
