@@ -11,6 +11,10 @@ def table_rewrite_command(op, facts):
         what = "REINDEX without CONCURRENTLY blocks writes (and reads through the index) while it rebuilds"
     elif op.kind == "vacuum" and args.get("full") and facts.dialect == "postgres":
         what = "VACUUM FULL rewrites the table under an ACCESS EXCLUSIVE lock"
+    elif op.kind == "vacuum" and facts.dialect == "sqlite":
+        what = "VACUUM rewrites the whole database file while every other writer waits"
+    elif op.kind == "reindex" and facts.dialect == "sqlite":
+        what = "REINDEX rebuilds the indexes from every row while every other writer of the database waits"
     elif op.kind == "cluster" and facts.dialect == "postgres":
         what = "CLUSTER rewrites the table under an ACCESS EXCLUSIVE lock"
     elif op.kind == "lock_table" and facts.dialect == "postgres":

@@ -11,6 +11,12 @@ def constraint_not_valid(op, facts):
             yield Hit(op, f"with foreign_key_checks on, MySQL adds the foreign key on {name(op)} by copying the table "
                           f"(ALGORITHM=COPY): writes wait for the whole copy")
         return
+    if facts.dialect == "sqlite":  # a CHECK can only come with a new column there
+        if args.get("on_new_column") and args["type"] == "check" and at_scale(op, facts) and facts.in_use(op.table, op):
+            yield Hit(op, f"SQLite checks the new column's CHECK against every row of {name(op)} while every other writer "
+                          f"of the database waits: add the column without it (a CHECK cannot be added later without "
+                          f"rebuilding the table), or measure it")
+        return
     if args.get("on_new_column") and args["type"] == "foreign_key" and not args.get("column_has_default"):
         # Every value of a new column without a default is NULL: PostgreSQL skips the foreign
         # key's scan. An inline CHECK is still evaluated on every row under the lock.

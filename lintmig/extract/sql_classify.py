@@ -217,6 +217,8 @@ def _reindex(w: Words, dialect: str) -> list[RawOp]:
 
 def _vacuum(w: Words, dialect: str) -> list[RawOp]:
     w.accept("VACUUM")
+    if dialect == "sqlite" and "INTO" in w.words:
+        return []  # VACUUM [schema] INTO 'file' writes a copy and leaves the database as it is
     full = False
     if w.peek() == "(":
         start = w.i
