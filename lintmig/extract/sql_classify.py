@@ -13,6 +13,9 @@ from typing import Any, Optional
 import sqlglot
 from sqlglot.tokens import Token, TokenType
 
+from .sql_objects import (NOTHING_DEPENDS, SHARE_UPDATE_EXCLUSIVE, alter_domain, cascading_drop, on_table,
+                          takes_share_update_exclusive)
+
 RawOp = tuple[str, Optional[str], dict[str, Any]]
 
 # Statements whose first word sends them here before sqlglot is asked.
@@ -322,7 +325,7 @@ def _create(w: Words, dialect: str) -> Optional[list[RawOp]]:
         w.i = on + 1 if on >= 0 else len(w.words)
         return [("create_trigger", w.name(), {})]
     if w.peek() in ("POLICY", "RULE"):
-        return _on_table(w, "CREATE")
+        return on_table(w, "CREATE")
     temporary = w.accept("TEMPORARY") or w.accept("TEMP")
     w.accept("UNLOGGED") or w.accept("VIRTUAL")
     if w.accept("TABLE"):  # a definition the parser does not take (PostgreSQL 18 syntax and the like)
@@ -396,7 +399,7 @@ def _drop(w: Words, dialect: str) -> Optional[list[RawOp]]:
         table = w.name() if w.accept("ON") else None
         return [("drop_trigger", table, {"name": name, "if_exists": if_exists})]
     if w.peek() in ("POLICY", "RULE"):
-        return _on_table(w, "DROP")
+        return on_table(w, "DROP")
     if w.accept("SCHEMA"):  # several at once (sqlglot reads a single one)
         if_exists, names = w.accept("IF", "EXISTS"), []
         while (name := w.name()) is not None:
@@ -422,42 +425,6 @@ def _drop(w: Words, dialect: str) -> Optional[list[RawOp]]:
 _HARMLESS_DROP = {"FUNCTION", "PROCEDURE", "AGGREGATE", "ROUTINE", "EXTENSION", "ROLE", "USER", "COLLATION",
                   "OPERATOR", "LANGUAGE", "CAST", "TEXT", "EVENT", "TYPE", "DOMAIN", "SEQUENCE", "STATISTICS",
                   "PUBLICATION", "SUBSCRIPTION", "SERVER", "TABLESPACE", "CONVERSION", "ACCESS", "TRANSFORM"}
-# What no table can depend on: CASCADE takes nothing of a table along.
-NOTHING_DEPENDS = {"PROCEDURE", "ROLE", "USER", "PUBLICATION", "SUBSCRIPTION", "STATISTICS", "TABLESPACE", "EVENT"}
-
-
-def cascading_drop(kind: str) -> RawOp:
-    """DROP <object> ... CASCADE (measured on PostgreSQL 15: DROP TYPE and DROP DOMAIN drop
-    every column of that type, DROP SEQUENCE and DROP FUNCTION the column defaults that use
-    them): which tables lose what, the SQL does not say."""
-    return ("unanalyzable", None, {
-        "reason": f"DROP {kind} ... CASCADE also drops whatever uses it (columns of that type, column defaults, "
-                  f"constraints, indexes, triggers), on tables the SQL does not name"})
-
-
-def _on_table(w: Words, verb: str) -> Optional[list[RawOp]]:
-    """CREATE / ALTER / DROP POLICY name ON table and CREATE / DROP RULE name ... ON|TO table:
-    each takes ACCESS EXCLUSIVE on the table (measured on PostgreSQL 15), as ALTER TABLE does."""
-    what = w.peek()
-    w.i += 1
-    w.accept("IF", "EXISTS")
-    if w.name() is None:
-        return None
-    if what == "RULE" and verb == "CREATE":  # CREATE RULE name AS ON event TO table
-        if not (w.accept("AS") and w.accept("ON")) or not w.peek():
-            return None
-        w.i += 1
-        if not w.accept("TO"):
-            return None
-    elif not w.accept("ON"):
-        return None
-    table = w.name()
-    if table is None:
-        return None
-    statement = f"{verb} {what}"
-    return [("alter_table", table, {"action": statement, "statement": statement})]
-
-
 # ALTER of an object that is not a table: nothing the rules judge (a materialized view's
 # rename is judged no more than a view's).
 _ALTERED_OBJECTS = frozenset({
@@ -480,9 +447,9 @@ def _alter(w: Words, dialect: str) -> Optional[list[RawOp]]:
         table = w.name() if w.accept("ON") else None
         return [("alter_table", table, {"action": "ALTER TRIGGER"})] if table else None
     if w.peek() in ("POLICY", "RULE"):
-        return _on_table(w, "ALTER")
+        return on_table(w, "ALTER")
     if w.accept("DOMAIN"):
-        return _alter_domain(w)
+        return alter_domain(w)
     if not w.accept("TABLE"):
         return [] if w.peek() in _ALTERED_OBJECTS else None
     if_exists = w.accept("IF", "EXISTS")
@@ -495,30 +462,6 @@ def _alter(w: Words, dialect: str) -> Optional[list[RawOp]]:
     for action in split_actions(w):
         ops.append(_alter_action(action, table, if_exists))
     return ops
-
-
-def _alter_domain(w: Words) -> Optional[list[RawOp]]:
-    """ALTER DOMAIN d ADD CHECK, SET NOT NULL and VALIDATE CONSTRAINT check every column of
-    that type, each table locked SHARE (writes wait) through its scan; ADD ... NOT VALID
-    checks nothing and locks no table (measured on PostgreSQL 15). Which tables have such
-    columns, the SQL does not say."""
-    domain = w.name()
-    if domain is None:
-        return None
-    if w.accept("ADD"):
-        name = w.name() if w.accept("CONSTRAINT") else None
-        if w.peek() not in ("CHECK", "NOT"):
-            return None
-        if w.words[-2:] == ["NOT", "VALID"]:
-            return []
-        return [("add_constraint", None, {"name": name, "type": "check", "not_valid": False, "domain": domain})]
-    scans = "SET NOT NULL" if w.accept("SET", "NOT", "NULL") else \
-        "VALIDATE CONSTRAINT" if w.accept("VALIDATE", "CONSTRAINT") else None
-    if scans is None:
-        return []  # SET/DROP DEFAULT, DROP NOT NULL, DROP CONSTRAINT, RENAME, OWNER: no table is read
-    return [("unanalyzable", None, {
-        "reason": f"ALTER DOMAIN {domain} {scans} reads every column of that type, each table locked SHARE "
-                  f"(writes wait) through its scan, on tables the SQL does not name"})]
 
 
 def split_actions(w: Words) -> list[Words]:
@@ -559,48 +502,9 @@ def _alter_action(a: Words, table: str, if_exists: bool) -> RawOp:
     if a.peek() not in _ALTER_ACTION_WORDS:
         return ("unanalyzable", table, {"reason": f"unknown ALTER TABLE action {a.peek() or '(empty)'}"})
     args = {"action": " ".join(x for x in a.words[:3] if x), "action_sql": text}
-    if _takes_share_update_exclusive(a.words):
+    if takes_share_update_exclusive(a.words):
         args["lock_mode"] = SHARE_UPDATE_EXCLUSIVE
     return ("alter_table", table, args)
-
-
-# The lock of ALTER TABLE actions that lets reads and writes go on (only other DDL, VACUUM and
-# ANALYZE wait on it). Measured on PostgreSQL 15: every table storage parameter but
-# user_catalog_table, SET STATISTICS, a column's SET/RESET (n_distinct), CLUSTER ON and
-# SET WITHOUT CLUSTER. Any other action takes a lock that stops writes or reads.
-SHARE_UPDATE_EXCLUSIVE = "SHARE UPDATE EXCLUSIVE"
-_LIGHT_PARAMETERS = {"fillfactor", "toast_tuple_target", "parallel_workers", "log_autovacuum_min_duration",
-                     "vacuum_index_cleanup", "vacuum_truncate", "n_distinct", "n_distinct_inherited"}
-
-
-def light_parameter(name: str) -> bool:
-    """A storage parameter whose SET or RESET takes SHARE UPDATE EXCLUSIVE."""
-    name = name.lower()
-    if name.startswith("toast."):
-        name = name[len("toast."):]
-    return name in _LIGHT_PARAMETERS or name.startswith("autovacuum_")
-
-
-def _takes_share_update_exclusive(words: list[str]) -> bool:
-    """From an action's words: RESET (...), ALTER [COLUMN] c SET STATISTICS n,
-    ALTER [COLUMN] c SET|RESET (...), CLUSTER ON index."""
-    if words[:2] == ["CLUSTER", "ON"]:
-        return True
-    if words[:1] == ["ALTER"]:
-        at = 3 if words[1:2] == ["COLUMN"] else 2
-        if words[at:at + 2] == ["SET", "STATISTICS"]:
-            return True
-        words = words[at:]
-    if words[:1] not in (["SET"], ["RESET"]) or words[1:2] != ["("] or words[-1:] != [")"]:
-        return False
-    names, item = [], []
-    for word in words[2:-1] + [","]:  # name [= value], ...: a name's words before its "=" (toast . x)
-        if word == ",":
-            names.append("".join(item[:item.index("=")] if "=" in item else item).lower())
-            item = []
-        else:
-            item.append(word)
-    return all(name and light_parameter(name) for name in names)
 
 
 # ALTER TABLE actions of PostgreSQL, MySQL and SQLite (others make the statement LM004).

@@ -14,6 +14,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from . import sql_classify as classify_mod
+from . import sql_objects
 from .sql_classify import RawOp
 from .sql_expr import bounds, data_type, ident, is_serial, source_tables, subquery_limit, table_name, volatility
 
@@ -206,8 +207,8 @@ def _drop(node: exp.Drop, dialect: str) -> list[RawOp]:
         schemas = [ident(t.args.get("db") or t.this) for t in node.args.get("tables") or [] if isinstance(t, exp.Table)]
         return [("drop_schema", None, {"name": n, "what": kind.lower(), "cascade": bool(node.args.get("cascade")),
                                        "if_exists": flags["if_exists"]}) for n in schemas if n]
-    if node.args.get("cascade") and kind != "VIEW" and kind not in classify_mod.NOTHING_DEPENDS:
-        return [classify_mod.cascading_drop(kind)]  # DROP TYPE ... CASCADE drops the columns of that type
+    if node.args.get("cascade") and kind != "VIEW" and kind not in sql_objects.NOTHING_DEPENDS:
+        return [sql_objects.cascading_drop(kind)]  # DROP TYPE ... CASCADE drops the columns of that type
     return []
 
 
@@ -311,7 +312,7 @@ def _alter_action(action: exp.Expression, table: Optional[str], common: dict[str
     if type(action).__name__ == "ForceProperty":  # MySQL ALTER TABLE t FORCE: a null rebuild
         return [("alter_table", table, {"action": "FORCE", **mysql_opts})]
     if isinstance(action, exp.AlterSet) and _light_set(action):
-        return [("alter_table", table, {"action": "SET", "lock_mode": classify_mod.SHARE_UPDATE_EXCLUSIVE})]
+        return [("alter_table", table, {"action": "SET", "lock_mode": sql_objects.SHARE_UPDATE_EXCLUSIVE})]
     return [("alter_table", table, {"action": type(action).__name__})]
 
 
@@ -319,7 +320,7 @@ def _light_set(action: exp.AlterSet) -> bool:
     """SET (storage parameters) or SET WITHOUT CLUSTER, taking SHARE UPDATE EXCLUSIVE only."""
     params = action.expressions
     if params:
-        return all(isinstance(p, exp.EQ) and classify_mod.light_parameter(p.this.sql()) for p in params)
+        return all(isinstance(p, exp.EQ) and sql_objects.light_parameter(p.this.sql()) for p in params)
     others = {k for k, v in action.args.items() if v and k != "option"}
     return not others and str(action.args.get("option") or "").upper() == "WITHOUT CLUSTER"
 
