@@ -295,6 +295,7 @@ ALEMBIC = [
     ("op.create_check_constraint", 'op.create_check_constraint("t_a_ck", "t", "a > 0")', "ADD CHECK"),
     ("op.create_unique_constraint", 'op.create_unique_constraint("t_b_key", "t", ["b"])', "ADD UNIQUE"),
     ("op.create_primary_key", 'op.create_primary_key("t_pk", "t", ["id"])', "ADD PRIMARY KEY"),
+    ("op.create_exclude_constraint", 'op.create_exclude_constraint("t_a_excl", "t", ("a", "="))', "ADD EXCLUDE"),
     ("op.drop_constraint", 'op.drop_constraint("t_a_ck", "t")', "DROP CONSTRAINT"),
     ("op.rename_table", 'op.rename_table("t", "t2")', "RENAME TABLE"),
     ("op.drop_table", 'op.drop_table("t")', "DROP TABLE"),

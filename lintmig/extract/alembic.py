@@ -30,6 +30,7 @@ SIGNATURES = {
     "create_check_constraint": ["constraint_name", "table_name", "condition"],
     "create_unique_constraint": ["constraint_name", "table_name", "columns"],
     "create_primary_key": ["constraint_name", "table_name", "columns"],
+    "create_exclude_constraint": ["constraint_name", "table_name"],  # then the elements, *args
     "drop_constraint": ["constraint_name", "table_name", "type_"],
     "create_table": ["table_name"],
     "drop_table": ["table_name"],
@@ -465,6 +466,9 @@ class AlembicReader(PythonReader):
 
     def _op_create_unique_constraint(self, v, ctx, site):
         self._constraint("unique", v, ctx, site, columns=_names(v.get("columns")))
+
+    def _op_create_exclude_constraint(self, v, ctx, site):
+        self._constraint("exclude", v, ctx, site)
 
     def _op_create_primary_key(self, v, ctx, site):
         self._constraint("primary_key", v, ctx, site, columns=_names(v.get("columns")))
