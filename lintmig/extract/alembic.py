@@ -39,6 +39,9 @@ SIGNATURES = {
     "bulk_insert": ["table", "rows"],
 }
 _TABLE_PARAMS = {"table_name", "source_table", "old_table_name"}
+# Methods of Alembic's op that run no DDL of their own (a comment is SHARE UPDATE EXCLUSIVE).
+_NO_DDL = {"f", "get_bind", "get_context", "inline_literal", "implementation_for", "register_operation",
+           "batch_alter_table", "create_table_comment", "drop_table_comment"}
 _EXECUTE = {"execute", "exec_driver_sql"}
 _DIALECTS = {"postgresql": "postgres", "postgres": "postgres", "sqlite": "sqlite", "mysql": "mysql", "mariadb": "mysql"}
 
@@ -354,6 +357,13 @@ class AlembicReader(PythonReader):
             self._op_call(method, call, ctx, site, table=None)
         elif ctx.batch_alias and head == ctx.batch_alias and method in SIGNATURES:
             self._op_call(method, call, ctx, site, table=ctx.batch_table)
+        elif (head in self.op_names or (ctx.batch_alias and head == ctx.batch_alias)) and method not in _NO_DDL:
+            # A registered operation (alembic_utils' create_entity, a project's own): it runs DDL
+            # lintmig cannot see, so it is not passed in silence.
+            table = ctx.batch_table if head == ctx.batch_alias else None
+            self._emit("unanalyzable", table, {"reason": f"{name}() is an operation lintmig does not know (registered "
+                                                         f"by the project or a library): what it runs is not checked"},
+                       ctx, site)
         elif method in _EXECUTE and call.args:
             self._execute_value(self.eval.value(call.args[0].value, ctx.env), ctx, site)
 
