@@ -24,6 +24,15 @@ from .pytext import UNKNOWN, Call, Text, dotted, text_or_none
 from .sniff import is_django
 
 
+# Operations that change no table: the state only, or objects outside tables (extensions,
+# collations), or a table comment and an index rename (neither blocks reads or writes).
+_NO_TABLE_CHANGE = frozenset({
+    "AlterModelOptions", "AlterModelManagers", "AlterModelTableComment", "RenameIndex", "CreateExtension",
+    "BtreeGinExtension", "BtreeGistExtension", "CITextExtension", "CryptoExtension", "HStoreExtension",
+    "TrigramExtension", "UnaccentExtension", "CreateCollation", "RemoveCollation",
+})
+
+
 @dataclass(frozen=True)
 class Ctx:
     autocommit: bool = False
@@ -40,9 +49,16 @@ class Model:
     retired: frozenset = frozenset()
     # ManyToManyFields: no column here, a join table of their own.
     relations: dict[str, Field] = field(default_factory=dict)
+    # unique_together and index_together, as sets of field-name tuples; None when no migration
+    # lintmig read made the model (unknown, never guessed empty).
+    together: dict[str, Optional[frozenset]] = field(default_factory=lambda: {"unique": None, "index": None})
 
     def copy(self) -> "Model":
-        return Model(self.table, dict(self.fields), self.retired, dict(self.relations))
+        return Model(self.table, dict(self.fields), self.retired, dict(self.relations), dict(self.together))
+
+    def columns(self, names: tuple) -> list[str]:
+        """The columns of fields named in unique_together or index_together."""
+        return [self.fields[n].column(n) if n in self.fields else n for n in names]
 
     def join_table(self, name: str, dialect: str) -> Optional[str]:
         """The table Django makes for a ManyToManyField of this model (None: a `through=`
@@ -172,8 +188,17 @@ class DjangoReader(PythonReader):
             return
         site = self.span(node)
         reader = getattr(self, f"_op_{call.name}", None)
+        if reader is None and call.name.endswith(("RunSQL", "RunPython")):
+            # A project's subclass (PostgresOnlyRunSQL): read as what it extends.
+            reader = getattr(self, "_op_RunSQL" if call.name.endswith("RunSQL") else "_op_RunPython")
         if reader is not None:
             reader(call, node, site)
+        elif call.name not in _NO_TABLE_CHANGE:
+            # An operation of a package or of the project (django-pgtrigger's AddTrigger, ...):
+            # what it runs on the database is not in the migration's text.
+            self._emit("unanalyzable", None, {"reason": f"{call.name} is a migration operation lintmig does not know "
+                                                        f"(from a package or the project): what it runs is not checked"},
+                       self.ctx, site)
 
     def _arg(self, call: Call, index: int, name: str) -> Any:
         return call.kwargs.get(name, call.args[index] if len(call.args) > index else None)
@@ -190,6 +215,8 @@ class DjangoReader(PythonReader):
         table = text_or_none(options.get("db_table")) if isinstance(options, dict) else None
         model = Model(table=table or f"{self.app}_{name.lower()}")
         self.models[name.lower()] = model
+        for option in ("unique", "index"):
+            model.together[option] = _together(options.get(f"{option}_together") if isinstance(options, dict) else None)
         keys, columns, not_null, defaults, joins = [], {}, [], [], []
         for pair in self._arg(call, 1, "fields") or []:
             if isinstance(pair, list) and len(pair) == 2:
@@ -207,6 +234,7 @@ class DjangoReader(PythonReader):
                         not_null.append(column)
                     if f.db_default is not None:
                         defaults.append(column)
+        keys += [model.columns(names) for names in sorted(model.together["unique"] or ())]
         self._emit("create_table", model.table, {"columns": columns, "keys": keys or [["id"]], "not_null": not_null,
                                                  "defaults": defaults}, self.ctx, site)
         for fname in joins:
@@ -302,6 +330,9 @@ class DjangoReader(PythonReader):
         f = model.fields.pop(old or "", None)
         if f is not None and new:
             model.fields[new] = f
+        for option, sets in model.together.items():  # Django renames the field in them too
+            if sets is not None and old and new:
+                model.together[option] = frozenset(tuple(new if n == old else n for n in names) for names in sets)
         old_column, new_column = (f.column(old), f.column(new)) if f is not None and new else (old, new)
         if old_column != new_column:  # a field with db_column keeps its column
             self._emit("rename_column", model.table, {"column": old_column, "new_name": new_column}, self.ctx, site)
@@ -377,17 +408,20 @@ class DjangoReader(PythonReader):
             return None
         return ({"serial": "int", "bigserial": "bigint", "smallserial": "smallint"}.get(pk.type[0], pk.type[0]), pk.type[1])
 
-    def _index_args(self, index: Any, concurrently: bool) -> dict:
+    def _index_args(self, index: Any, concurrently: bool, model: Model) -> dict:
         if not isinstance(index, Call):
             return {"concurrently": concurrently}
-        fields = index.kwargs.get("fields") or []
+        fields = [text_or_none(f) for f in index.kwargs.get("fields") or []]
+        # Field names, "-" first for a descending one: a foreign key's column is name_id.
+        names = tuple(f.lstrip("-") for f in fields if f and f.lstrip("-"))
         return {"name": text_or_none(index.kwargs.get("name")), "concurrently": concurrently,
-                "columns": [text_or_none(f) for f in fields if text_or_none(f)],
+                "columns": model.columns(names),
                 "unique": index.name == "UniqueConstraint", "partial": "condition" in index.kwargs}
 
     def _op_AddIndex(self, call, node, site, concurrently=False):
         model = self._model(self._arg(call, 0, "model_name"))
-        self._emit("create_index", model.table, self._index_args(self._arg(call, 1, "index"), concurrently), self.ctx, site)
+        self._emit("create_index", model.table, self._index_args(self._arg(call, 1, "index"), concurrently, model),
+                   self.ctx, site)
 
     def _op_AddIndexConcurrently(self, call, node, site):
         self._op_AddIndex(call, node, site, concurrently=True)
@@ -411,12 +445,64 @@ class DjangoReader(PythonReader):
         if constraint.name == "UniqueConstraint" and ("condition" in constraint.kwargs or "expressions" in constraint.kwargs
                                                        or constraint.args):
             # A conditional or expression unique constraint is a unique index.
-            self._emit("create_index", model.table, self._index_args(constraint, False), self.ctx, site)
+            self._emit("create_index", model.table, self._index_args(constraint, False, model), self.ctx, site)
         elif constraint.name == "UniqueConstraint":
             self._emit("add_constraint", model.table, {"name": name, "type": "unique",
-                       "columns": self._index_args(constraint, False).get("columns")}, self.ctx, site)
+                       "columns": self._index_args(constraint, False, model).get("columns")}, self.ctx, site)
         elif constraint.name == "CheckConstraint":
             self._emit("add_constraint", model.table, {"name": name, "type": "check"}, self.ctx, site)
+
+    def _op_AlterUniqueTogether(self, call, node, site):
+        self._alter_together("unique", call, site)
+
+    def _op_AlterIndexTogether(self, call, node, site):
+        self._alter_together("index", call, site)
+
+    def _alter_together(self, option: str, call: Call, site: Span) -> None:
+        """unique_together / index_together: Django adds a UNIQUE constraint or builds an index
+        for each set that is new, and drops those that are gone. When the sets before are
+        unknown, every set is judged new (the unsafe case)."""
+        model = self._model(self._arg(call, 0, "name"))
+        new = _together(self._arg(call, 1, f"{option}_together"))
+        old = model.together[option]
+        if new is None:  # not readable: the state after is unknown too
+            model.together[option] = None
+            return
+        for names in sorted(new - (old or frozenset())):
+            columns = model.columns(names)
+            if option == "unique":
+                self._emit("add_constraint", model.table, {"name": None, "type": "unique", "columns": columns},
+                           self.ctx, site)
+            else:
+                self._emit("create_index", model.table, {"name": None, "concurrently": False, "columns": columns},
+                           self.ctx, site)
+        for names in sorted((old or frozenset()) - new):
+            if option == "unique":
+                self._emit("drop_constraint", model.table, {"name": None}, self.ctx, site)
+            else:  # Django's PostgreSQL schema editor: DROP INDEX IF EXISTS
+                self._emit("drop_index", model.table, {"name": None, "if_exists": self.dialect == "postgres"},
+                           self.ctx, site)
+        model.together[option] = new
+
+    def _op_AddConstraintNotValid(self, call, node, site):
+        model, constraint = self._model(self._arg(call, 0, "model_name")), self._arg(call, 1, "constraint")
+        name = text_or_none(constraint.kwargs.get("name")) if isinstance(constraint, Call) else None
+        self._emit("add_constraint", model.table, {"name": name, "type": "check", "not_valid": True}, self.ctx, site)
+
+    def _op_ValidateConstraint(self, call, node, site):
+        model = self._model(self._arg(call, 0, "model_name"))
+        self._emit("validate_constraint", model.table, {"name": text_or_none(self._arg(call, 1, "name"))}, self.ctx, site)
+
+    def _op_AlterOrderWithRespectTo(self, call, node, site):
+        """Django adds (or drops) an `_order` integer column: NOT NULL, filled with 0 through a
+        default it drops again."""
+        model = self._model(self._arg(call, 0, "name"))
+        if self._arg(call, 1, "order_with_respect_to") is None:
+            self._emit("drop_column", model.table, {"column": "_order"}, self.ctx, site)
+            return
+        self._emit("add_column", model.table, {"column": "_order", "type": ("int", ()), "not_null": True,
+                                                "has_default": True, "default_volatility": "constant",
+                                                "default_dropped": True}, self.ctx, site)
 
     def _op_RemoveConstraint(self, call, node, site):
         model = self._model(self._arg(call, 0, "model_name"))
@@ -667,3 +753,23 @@ def _saves(body: cst.BaseSuite) -> bool:
 
 def extract_django(path: str, text: str, dialect: str) -> Migration:
     return DjangoReader(path, text, dialect).read()
+
+
+def _together(value: Any) -> Optional[frozenset]:
+    """unique_together / index_together as Django normalises it: one tuple of names or a set
+    of them (None when it is not a literal lintmig can read)."""
+    if value is None:
+        return frozenset()
+    if not isinstance(value, list):
+        return None
+    if value and all(isinstance(v, Text) or isinstance(v, str) for v in value):
+        value = [value]  # ("a", "b") means {("a", "b")}
+    sets = []
+    for names in value:
+        if not isinstance(names, list) or not names:
+            return None
+        texts = tuple(text_or_none(n) for n in names)
+        if None in texts:
+            return None
+        sets.append(texts)
+    return frozenset(sets)
