@@ -43,7 +43,8 @@ FIELDS: dict[str, dict[str, tuple]] = {
                      "partial": _BOOL, "only": _BOOL, "method": _STR, "index_type": _STR, "algorithm": _STR, "lock": _STR,
                      "drops_invalid": _BOOL},
     "create_table": {"columns": _DICT, "keys": _LIST, "if_not_exists": _BOOL, "as_select": _BOOL,
-                     "sources": _LIST, "temporary": _BOOL, "references": _LIST, "not_null": _LIST, "defaults": _LIST},
+                     "sources": _LIST, "temporary": _BOOL, "references": _LIST, "not_null": _LIST, "defaults": _LIST,
+                     "partitioned": _BOOL},  # PARTITION BY: a parent whose rows live in its partitions
     "create_trigger": {},
     "delete": {"bounds": _LIST, "joined": _BOOL, "limit": _BOOL, "batch_subquery": _BOOL},
     "detach_partition": {"partition": _STR, "concurrently": _BOOL},

@@ -42,12 +42,19 @@ class Schema:
         self._guards: dict[str, dict[str, set[str]]] = {}
         # Table name -> [(position, True when a table holds the name, False once dropped or renamed away)]
         self._tables: dict[str, list[tuple[int, bool]]] = {}
+        # Table name -> [(position, whether the table of that name is partitioned (PARTITION BY))]
+        self._partitioned: dict[str, list[tuple[int, bool]]] = {}
 
     # Questions.
 
     def name_freed(self, table: Optional[str], pos: int) -> bool:
         """Whether a table held this name and was dropped or renamed away before `pos`."""
         return _at(self._tables.get(table or ""), pos) is False
+
+    def partitioned(self, table: Optional[str], pos: int) -> bool:
+        """Whether the table of this name before `pos` is a partitioned one (its rows live in
+        its partitions); False when it is not, or no migration lintmig saw made it."""
+        return bool(_at(self._partitioned.get(table or ""), pos))
 
     def column(self, table: Optional[str], column: Optional[str], pos: int) -> Optional[Column]:
         """The column as the operations before position `pos` leave it (None: unknown or dropped)."""
@@ -96,6 +103,7 @@ class Schema:
 
     def _learn_create_table(self, table, args, pos):
         self._tables.setdefault(table, []).append((pos, True))
+        self._partitioned.setdefault(table, []).append((pos, bool(args.get("partitioned"))))
         not_null, defaults = set(args.get("not_null") or ()), set(args.get("defaults") or ())
         known = "not_null" in args  # front ends that say which columns are NOT NULL
         for name, ctype in (args.get("columns") or {}).items():
@@ -131,6 +139,8 @@ class Schema:
             return
         self._tables.setdefault(table, []).append((pos, False))
         self._tables.setdefault(new, []).append((pos, True))
+        self._partitioned.setdefault(new, []).append((pos, self.partitioned(table, pos + 1)))
+        self._partitioned.setdefault(table, []).append((pos, False))
         for store in (self._columns, self._constraints):
             for name, timeline in list(store.get(table, {}).items()):
                 state = _at(timeline, pos + 1)
@@ -144,6 +154,7 @@ class Schema:
 
     def _learn_drop_table(self, table, args, pos):
         self._tables.setdefault(table, []).append((pos, False))
+        self._partitioned.setdefault(table, []).append((pos, False))
         for store in (self._columns, self._constraints):
             for timeline in store.get(table, {}).values():
                 timeline.append((pos, None))

@@ -426,3 +426,26 @@ def test_blank_on_a_field_class_of_another_package_says_the_rows_may_get_empty_s
     }, "dcim/migrations")
     found = lint_paths([str(app)], make_config(select=["LM113"])).findings
     assert [(f.span.line, "fills the existing rows with ''" in f.message) for f in found] == [(7, True), (8, False)]
+
+
+def test_a_partitioned_table_is_known_from_the_migration_that_made_it(tmp_path):
+    """PostgreSQL refuses CONCURRENTLY on a partitioned table (LM406), so LM101 points at the
+    per-partition build instead; a rename keeps the table partitioned, a table made again
+    under the name without PARTITION BY is not."""
+    folder = write_folder(tmp_path, {
+        "0001_create.sql": "CREATE TABLE events (id bigint, at date) PARTITION BY RANGE (at);\n",
+        "0002_index.sql": "CREATE INDEX ix_events_at ON events (at);\nCREATE INDEX CONCURRENTLY ix_events_id ON events (id);\n",
+        "0003_rename.sql": "ALTER TABLE events RENAME TO events_old;\n",
+        "0004_index.sql": "CREATE INDEX CONCURRENTLY ix_events_old_at ON events_old (at);\n",
+        "0005_again.sql": "CREATE TABLE events (id bigint, at date);\n",
+        "0006_index.sql": "CREATE INDEX CONCURRENTLY ix_events_at2 ON events (at);\n",
+    })
+    found = lint_paths([str(folder)], make_config()).findings
+    by_file = {}
+    for f in found:
+        by_file.setdefault(f.path.rsplit("/", 1)[-1], set()).add((f.code, f.span.line))
+    lm101 = next(f for f in found if f.code == "LM101")
+    assert "ON ONLY events" in lm101.message and "partitioned table events" in lm101.message
+    assert ("LM406", 2) in by_file["0002_index.sql"] and ("LM406", 1) not in by_file["0002_index.sql"]
+    assert ("LM406", 1) in by_file["0004_index.sql"]
+    assert not any(code == "LM406" for code, _ in by_file.get("0006_index.sql", ()))

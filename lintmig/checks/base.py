@@ -106,6 +106,11 @@ class MigrationFacts:
         its text does not show: there every key its file makes counts."""
         return self.change.table_keys(op.table, op, whole_migration=self.migration.host == "embedded")
 
+    def is_partitioned(self, table: Optional[str], op: Operation) -> bool:
+        """Whether the table is a partitioned one when op runs (known from the migration that
+        made it; False when none lintmig saw did)."""
+        return self.change.schema.partitioned(table, self.change.position(op))
+
     def table_of_index(self, name: Optional[str]) -> Optional[str]:
         return self.change.index_tables.get(name or "")
 

@@ -510,7 +510,9 @@ class AlembicReader(PythonReader):
         self._emit("create_table", v.get("table_name"), {"columns": columns, "keys": keys,
                                                           "if_not_exists": v.get("if_not_exists") is True,
                                                           "references": sorted(references),
-                                                          "not_null": not_null, "defaults": defaults}, ctx, site)
+                                                          "not_null": not_null, "defaults": defaults,
+                                                          "partitioned": v.get("postgresql_partition_by") is not None},
+                   ctx, site)
 
     def _op_drop_table(self, v, ctx, site):
         self._emit("drop_table", v.get("table_name"), {"if_exists": v.get("if_exists") is True}, ctx, site)

@@ -157,12 +157,14 @@ def _create(node: exp.Create, dialect: str) -> list[RawOp]:
     query = node.args.get("expression")
     props = node.args.get("properties")
     temporary = bool(props and props.find(exp.TemporaryProperty))
+    partitioned = bool(props and props.find(exp.PartitionedByProperty))
     references = sorted({table_name(ref.this.this if isinstance(ref.this, exp.Schema) else ref.this)
                          for ref in target.find_all(exp.Reference)} - {None}) if isinstance(target, exp.Schema) else []
     args = {
         "if_not_exists": bool(node.args.get("exists")), "columns": columns, "keys": keys,
         "as_select": query is not None, "sources": source_tables(query), "temporary": temporary,
         "references": references, "not_null": sorted(not_null & set(columns)), "defaults": sorted(defaults),
+        "partitioned": partitioned,
     }
     if query is not None:  # a copy's columns and their constraints are not written out
         del args["not_null"], args["defaults"]
