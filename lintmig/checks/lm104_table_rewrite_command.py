@@ -29,6 +29,8 @@ def table_rewrite_command(op, facts):
         what = f"{args['action']} copies the whole table into another engine (ALGORITHM=COPY) and blocks writes until it is done"
     elif op.kind == "alter_table" and args.get("action") in ("SET LOGGED", "SET UNLOGGED") and facts.dialect == "postgres":
         what = f"{args['action']} rewrites the whole table under an ACCESS EXCLUSIVE lock"
+    elif op.kind == "alter_table" and args.get("action") == "SET EXPRESSION" and facts.dialect == "postgres":
+        what = "SET EXPRESSION recomputes the generated column for every row, rewriting the table under an ACCESS EXCLUSIVE lock"
     elif op.kind == "alter_table" and args.get("action") == "SET TABLESPACE" and facts.dialect == "postgres":
         what = "SET TABLESPACE copies the whole table to the new tablespace under an ACCESS EXCLUSIVE lock"
     elif op.kind == "attach_partition" and facts.dialect == "postgres" and not _proven(op, facts):

@@ -502,7 +502,10 @@ def _alter_action(a: Words, table: str, if_exists: bool) -> RawOp:
     if a.peek() not in _ALTER_ACTION_WORDS:
         return ("unanalyzable", table, {"reason": f"unknown ALTER TABLE action {a.peek() or '(empty)'}"})
     args = {"action": " ".join(x for x in a.words[:3] if x), "action_sql": text}
-    if takes_share_update_exclusive(a.words):
+    at = 3 if a.words[:2] == ["ALTER", "COLUMN"] else 2
+    if a.words[:1] == ["ALTER"] and a.words[at:at + 2] == ["SET", "EXPRESSION"]:
+        args["action"] = "SET EXPRESSION"  # PostgreSQL 17: a stored generated column, recomputed for every row
+    elif takes_share_update_exclusive(a.words):
         args["lock_mode"] = SHARE_UPDATE_EXCLUSIVE
     return ("alter_table", table, args)
 
