@@ -246,31 +246,35 @@ def test_a_run_inside_a_longer_process_leaves_its_collector_alone(tmp_path, caps
     assert (gc.get_threshold(), gc.get_freeze_count(), gc.isenabled()) == before
 
 
-def test_the_command_tunes_the_collector_and_finds_the_same(tmp_path):
+def _thirty_files_probed(tmp_path, probe: str, target: str = ""):
+    """Thirty unsafe migrations (enough for the process pool), linted by `probe` run in a
+    Python process of its own on `target` (default: their folder); it must find all 30."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     for i in range(30):
         (tmp_path / f"{i:04d}_m.sql").write_text(BAD)
+    done = subprocess.run([sys.executable, "-c", probe, target or str(tmp_path)], capture_output=True, text=True,
+                          cwd=ROOT)
+    if not target:
+        assert done.returncode == 1
+        assert sum(f["code"] == "LM101" for f in json.loads(done.stdout)["findings"]) == 30
+    return done
+
+
+def test_the_command_tunes_the_collector_and_finds_the_same(tmp_path):
     # What `entry` does before it ends the process: one run, as the command line makes it.
     probe = ("import gc, sys\nfrom lintmig.collector import one_run_per_process\none_run_per_process()\n"
              "from lintmig.cli import main\ncode = main(['check', '--no-cache', '--format', 'json', sys.argv[1]])\n"
              "print(gc.get_threshold(), gc.get_freeze_count() > 0, file=sys.stderr); sys.exit(code)")
-    done = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True, text=True, cwd=ROOT)
-    assert done.returncode == 1
-    assert sum(f["code"] == "LM101" for f in json.loads(done.stdout)["findings"]) == 30
+    done = _thirty_files_probed(tmp_path, probe)
     assert done.stderr.strip().splitlines()[-1] == "(5000, 10, 1000) True"
 
 
 def test_the_command_ends_without_freeing_its_run_and_loses_no_output(tmp_path):
     """`lintmig check` ends its process as soon as the report is written (os._exit, not the
     interpreter's teardown): the whole report still arrives, with the exit code."""
-    for i in range(30):
-        (tmp_path / f"{i:04d}_m.sql").write_text(BAD)
     probe = ("import atexit, sys\natexit.register(lambda: print('teardown ran', file=sys.stderr))\n"
              "sys.argv = ['lintmig', 'check', '--no-cache', '--format', 'json', sys.argv[1]]\n"
              "from lintmig.cli import entry\nsys.exit(entry())")
-    done = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True, text=True, cwd=ROOT)
-    assert done.returncode == 1
-    assert sum(f["code"] == "LM101" for f in json.loads(done.stdout)["findings"]) == 30
-    assert "teardown ran" not in done.stderr
-    clean = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "0000_m.sql") + "-absent"],
-                           capture_output=True, text=True, cwd=ROOT)
+    assert "teardown ran" not in _thirty_files_probed(tmp_path, probe).stderr
+    clean = _thirty_files_probed(tmp_path / "again", probe, str(tmp_path / "absent.sql"))
     assert clean.returncode == 2 and "teardown ran" in clean.stderr  # nothing kept: it exits as usual
