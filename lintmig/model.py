@@ -28,7 +28,8 @@ FIELDS: dict[str, dict[str, tuple]] = {
                    "position": _STR, "lock": _STR, "default_once": _STR, "default_dropped": _BOOL},
     "add_constraint": {"name": _STR, "type": _STR, "columns": _LIST, "references": _STR, "not_valid": _BOOL,
                        "on_new_column": _BOOL, "column_has_default": _BOOL, "not_null_column": _STR, "using_index": _BOOL,
-                       "domain": _STR},  # ALTER DOMAIN d ADD CHECK: on every column of type d, no table named
+                       "domain": _STR,  # ALTER DOMAIN d ADD CHECK: on every column of type d, no table named
+                       "index": _STR},  # ADD ... USING INDEX: the index made into the constraint
     "alter_column_type": {"column": _STR, "new_type": _TUPLE, "old_type": _TUPLE, "using": _BOOL, "algorithm": _STR,
                           "lock": _STR},
     # statement: a statement of its own that locks the table as ALTER TABLE does (CREATE POLICY, DROP RULE)

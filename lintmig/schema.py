@@ -38,6 +38,7 @@ class Schema:
         self._columns: dict[str, dict[str, list[tuple[int, Optional[Column]]]]] = {}
         self._constraints: dict[str, dict[str, list[tuple[int, Optional[Constraint]]]]] = {}
         self.index_tables: dict[str, str] = {}
+        self.index_columns: dict[str, tuple] = {}  # index name -> its columns, as the build listed them
         # table -> column -> names of the CHECK (col IS NOT NULL) constraints ever added on it
         self._guards: dict[str, dict[str, set[str]]] = {}
         # Table name -> [(position, True when a table holds the name, False once dropped or renamed away)]
@@ -195,6 +196,7 @@ class Schema:
     def _learn_create_index(self, table, args, pos):
         if args.get("name"):
             self.index_tables[args["name"]] = table
+            self.index_columns[args["name"]] = tuple(args.get("columns") or ())
 
     def _set(self, table: str, column: str, pos: int, state: Optional[Column]) -> None:
         self._columns.setdefault(table, {}).setdefault(column, []).append((pos, state))

@@ -449,3 +449,18 @@ def test_a_partitioned_table_is_known_from_the_migration_that_made_it(tmp_path):
     assert ("LM406", 2) in by_file["0002_index.sql"] and ("LM406", 1) not in by_file["0002_index.sql"]
     assert ("LM406", 1) in by_file["0004_index.sql"]
     assert not any(code == "LM406" for code, _ in by_file.get("0006_index.sql", ()))
+
+
+def test_primary_key_using_index_scans_only_for_columns_not_yet_not_null(tmp_path):
+    """ADD PRIMARY KEY USING INDEX marks the key columns NOT NULL: a scan under ACCESS
+    EXCLUSIVE for a nullable one (LM114), none for a column that is NOT NULL already."""
+    folder = write_folder(tmp_path, {
+        "0001_create.sql": "CREATE TABLE orders (id bigint NOT NULL, ref text);\n",
+        "0002_keys.sql": ("CREATE UNIQUE INDEX CONCURRENTLY orders_id_uix ON orders (id);\n"
+                          "ALTER TABLE orders ADD CONSTRAINT orders_pk PRIMARY KEY USING INDEX orders_id_uix;\n"),
+        "0003_keys.sql": ("CREATE UNIQUE INDEX CONCURRENTLY orders_ref_uix ON orders (ref);\n"
+                          "ALTER TABLE orders ADD CONSTRAINT orders_ref_pk PRIMARY KEY USING INDEX orders_ref_uix;\n"),
+    })
+    found = [f for f in lint_paths([str(folder)], make_config()).findings if f.code == "LM114"]
+    assert [f.path.rsplit("/", 1)[-1] for f in found] == ["0003_keys.sql"]
+    assert "makes ref NOT NULL, scanning" in found[0].message  # known nullable: no 'could not tell'

@@ -482,12 +482,18 @@ def _alter_action(a: Words, table: str, if_exists: bool) -> RawOp:
         return ("validate_constraint", table, {"name": a.name()})
     if a.accept("ADD"):
         name = a.name() if a.accept("CONSTRAINT") else None
-        ctype = {"UNIQUE": "unique", "PRIMARY": "primary_key", "FOREIGN": "foreign_key", "CHECK": "check", "EXCLUDE": "exclude"}.get(a.peek())
+        # sqlglot's tokenizer reads PRIMARY KEY as one word
+        ctype = {"UNIQUE": "unique", "PRIMARY": "primary_key", "PRIMARY KEY": "primary_key", "FOREIGN": "foreign_key",
+                 "CHECK": "check", "EXCLUDE": "exclude"}.get(a.peek())
         if ctype:
             using = a.find("USING")
             using_index = using >= 0 and a.words[using + 1:using + 2] == ["INDEX"]
             not_valid = "VALID" in a.words and a.words[a.words.index("VALID") - 1] == "NOT"
-            return ("add_constraint", table, {"name": name, "type": ctype, "using_index": using_index, "not_valid": not_valid})
+            args = {"name": name, "type": ctype, "using_index": using_index, "not_valid": not_valid}
+            if using_index:
+                a.i = using + 2
+                args["index"] = a.name()
+            return ("add_constraint", table, args)
         if a.accept("NOT", "NULL"):  # PostgreSQL 18's named NOT NULL constraint: SET NOT NULL by another name
             return ("set_not_null", table, {"column": a.name()})
     if a.accept("DETACH", "PARTITION"):
