@@ -24,10 +24,12 @@ from .pytext import UNKNOWN, Call, Text, dotted, text_or_none
 from .sniff import is_django
 
 
-# Operations that change no table: the state only, or objects outside tables (extensions,
-# collations), or a table comment and an index rename (neither blocks reads or writes).
+# Operations that change no table: the state only (AlterConstraint changes a constraint's
+# messages, Django 5.2), objects outside tables (extensions, collations), or a table comment
+# and an index rename (neither blocks reads or writes).
 _NO_TABLE_CHANGE = frozenset({
-    "AlterModelOptions", "AlterModelManagers", "AlterModelTableComment", "RenameIndex", "CreateExtension",
+    "AlterModelOptions", "AlterModelManagers", "AlterModelTableComment", "AlterConstraint", "RenameIndex",
+    "CreateExtension",
     "BtreeGinExtension", "BtreeGistExtension", "CITextExtension", "CryptoExtension", "HStoreExtension",
     "TrigramExtension", "UnaccentExtension", "CreateCollation", "RemoveCollation",
 })
