@@ -231,6 +231,15 @@ MYSQL = [
     ("ROW_FORMAT, KEY_BLOCK_SIZE", "ALTER TABLE t ROW_FORMAT=COMPRESSED", "INPLACE", "yes", "yes"),
     ("ENGINE=another engine", "ALTER TABLE t ENGINE=MyISAM", "COPY", "yes", "no"),
     ("AUTO_INCREMENT, COMMENT, STATS_*, default CHARACTER SET", "ALTER TABLE t AUTO_INCREMENT = 1000", "INSTANT", "no", "yes"),
+    # Measured the same way: DROP PRIMARY KEY alone and a STORED generated column take COPY only;
+    # a NOT NULL column without a default fills the rows with 0 and strict mode then refuses
+    # INSERTs that do not name it ("Field 'x' doesn't have a default value").
+    ("DROP PRIMARY KEY (alone)", "ALTER TABLE t DROP PRIMARY KEY", "COPY", "yes", "no"),
+    ("ADD COLUMN ... GENERATED ... STORED", "ALTER TABLE t ADD COLUMN x int GENERATED ALWAYS AS (a + 1) STORED",
+     "COPY", "yes", "no"),
+    ("ADD COLUMN ... GENERATED ... VIRTUAL", "ALTER TABLE t ADD COLUMN x int GENERATED ALWAYS AS (a + 1) VIRTUAL",
+     "INSTANT", "no", "yes"),
+    ("ADD COLUMN NOT NULL without default", "ALTER TABLE t ADD COLUMN x int NOT NULL", "INSTANT", "no", "yes"),
     ("UPDATE (whole table)", "UPDATE t SET a = a + 1", "-", "-", "row locks"),
 ]
 # SQLite from its ALTER TABLE page: what runs, and what a whole-database write lock holds.

@@ -23,6 +23,8 @@ def table_rewrite_command(op, facts):
         what = "OPTIMIZE TABLE rebuilds the whole table"
     elif op.kind == "alter_table" and str(args.get("action", "")).startswith("CONVERT TO") and facts.dialect == "mysql":
         what = "CONVERT TO CHARACTER SET copies the whole table (ALGORITHM=COPY) and blocks writes until it is done"
+    elif op.kind == "alter_table" and facts.dialect == "mysql" and args.get("action") == "DropPrimaryKey":
+        what = "DROP PRIMARY KEY copies the whole table (ALGORITHM=COPY) and blocks writes until it is done"
     elif op.kind == "alter_table" and facts.dialect == "mysql" and args.get("action") in _MYSQL_REBUILDS:
         what = f"{args['action']} rebuilds the whole table as OPTIMIZE TABLE does: in place, writes go on, but every row is copied"
     elif op.kind == "alter_table" and facts.dialect == "mysql" and str(args.get("action", "")).startswith("ENGINE="):

@@ -17,6 +17,9 @@ def add_column_rewrite(op, facts):
         version = _mysql_version(facts.mysql_version)
         if args.get("default_func") == "identity column":
             yield Hit(op, f"adding the AUTO_INCREMENT column {column} rebuilds the table and blocks writes until it is done")
+        elif args.get("default_func") == "generated column":
+            yield Hit(op, f"adding the STORED generated column {column} copies the table (ALGORITHM=COPY) and blocks "
+                          f"writes until it is done: a VIRTUAL one is instant")
         elif args.get("algorithm") in ("copy", "inplace"):
             yield Hit(op, f"adding {column} with ALGORITHM={args['algorithm'].upper()} rebuilds the table")
         elif version < (8, 0, 12):

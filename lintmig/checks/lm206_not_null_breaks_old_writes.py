@@ -14,7 +14,12 @@ def not_null_breaks_old_writes(op, facts):
             yield Hit(op, f"the code stops writing {name(op)}.{column}, which is NOT NULL without a database default: "
                           f"every INSERT of the new release fails")
     elif op.kind == "add_column":
-        if args.get("not_null") and args.get("default_dropped"):
+        if facts.dialect == "mysql" and args.get("not_null") and not args.get("has_default") \
+                and not args.get("default_func"):
+            yield Hit(op, f"{name(op)}.{column} is NOT NULL without a default: MySQL fills the rows with 0 or '', and "
+                          f"the running release's INSERTs, which do not name it, fail in strict mode (\"doesn't have a "
+                          f"default value\")")
+        elif args.get("not_null") and args.get("default_dropped"):
             yield Hit(op, f"{name(op)}.{column} is NOT NULL and its default is dropped once the rows are filled: "
                           f"the running release's INSERTs, which do not name it, fail")
     elif op.kind == "drop_default":

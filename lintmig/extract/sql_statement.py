@@ -233,6 +233,10 @@ def _alter(node: exp.Alter, dialect: str) -> list[RawOp]:
     for action in actions:
         ops.extend(_alter_action(action, table, common))
     ops.extend(_table_options(node.args.get("options") or [], table, common))
+    if any(kind == "add_constraint" and args.get("type") == "primary_key" for kind, _, args in ops):
+        # MySQL: DROP PRIMARY KEY alone copies the table; with a new one it rebuilds in place
+        ops = [(k, t, {**a, "action": "DropPrimaryKey, AddPrimaryKey"} if a.get("action") == "DropPrimaryKey" else a)
+               for k, t, a in ops]
     return ops
 
 
@@ -339,7 +343,11 @@ def _add_column(coldef: exp.ColumnDef, table: Optional[str], mysql_opts: dict[st
         elif isinstance(kind, exp.DefaultColumnConstraint):
             default = kind.this
         elif isinstance(kind, exp.ComputedColumnConstraint):
-            generated = True
+            # STORED computes every row; VIRTUAL (MySQL's default, `AS (expr)`) computes none.
+            # sqlglot marks MySQL's VIRTUAL persisted=False and leaves PostgreSQL's STORED unmarked.
+            generated = generated or kind.args.get("persisted") is not False
+        elif isinstance(kind, exp.GeneratedAsIdentityColumnConstraint) and kind.args.get("expression") is not None:
+            pass  # GENERATED ALWAYS AS (expr) with neither STORED nor VIRTUAL: virtual (MySQL, PostgreSQL 18)
         elif isinstance(kind, (exp.GeneratedAsIdentityColumnConstraint, exp.AutoIncrementColumnConstraint)):
             identity = True
         elif isinstance(kind, exp.PrimaryKeyColumnConstraint):
