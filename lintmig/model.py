@@ -53,7 +53,8 @@ FIELDS: dict[str, dict[str, tuple]] = {
     "drop_constraint": {"name": _STR, "if_exists": _BOOL},
     "drop_default": {"column": _STR},
     # only_if_invalid: a block that drops the index only when a failed build left it INVALID
-    "drop_index": {"name": _STR, "concurrently": _BOOL, "if_exists": _BOOL, "only_if_invalid": _BOOL},
+    "drop_index": {"name": _STR, "concurrently": _BOOL, "if_exists": _BOOL, "only_if_invalid": _BOOL,
+                   "several": _BOOL, "cascade": _BOOL},  # one DROP INDEX of several indexes; with CASCADE
     # restated: a MySQL MODIFY/CHANGE repeats the column's whole definition, NULL-ness included,
     # so it changes NULL-ness only if the column was otherwise before.
     "drop_not_null": {"column": _STR, "restated": _BOOL},

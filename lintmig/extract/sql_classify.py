@@ -391,7 +391,8 @@ def _drop(w: Words, dialect: str) -> Optional[list[RawOp]]:
             if not w.accept(","):
                 break
         table = w.name() if w.accept("ON") else None
-        args = {"concurrently": concurrently, "if_exists": if_exists}
+        args = {"concurrently": concurrently, "if_exists": if_exists, "several": len(names) > 1,
+                "cascade": w.accept("CASCADE")}
         return [("drop_index", table, {**args, "name": n}) for n in names] or None
     if w.accept("TRIGGER"):
         if_exists = w.accept("IF", "EXISTS")

@@ -202,7 +202,8 @@ def _drop(node: exp.Drop, dialect: str) -> list[RawOp]:
     names = [table_name(t) for t in node.args.get("tables") or [node.this] if t is not None]
     flags = {"if_exists": bool(node.args.get("exists")), "concurrently": bool(node.args.get("concurrently"))}
     if kind == "INDEX":
-        return [("drop_index", None, {**flags, "name": n}) for n in names]
+        several = {"several": len(names) > 1, "cascade": bool(node.args.get("cascade"))}
+        return [("drop_index", None, {**flags, **several, "name": n}) for n in names]
     if kind == "TABLE":
         return [("drop_table", n, flags) for n in names]
     if kind in ("SCHEMA", "DATABASE"):  # every table in it goes
