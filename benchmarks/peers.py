@@ -50,6 +50,9 @@ def lintmig() -> list[str]:
     marker = VENV / "lintmig-source"
     fingerprint = _source_fingerprint()
     if not marker.exists() or marker.read_text() != fingerprint:
+        # setuptools builds in the checkout's build/ and reuses it: a rule file renamed since
+        # would be installed twice.
+        shutil.rmtree(ROOT / "build", ignore_errors=True)
         # Its dependencies (and lintmig, the first time), then this checkout's code over it.
         done = _pip(str(ROOT))
         if done.returncode == 0:

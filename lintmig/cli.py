@@ -93,6 +93,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         from .runner import cli as runner_cli
 
         return getattr(runner_cli, args.command)(args)
+    from .catalog import CatalogError
     from .config import UsageError
 
     try:
@@ -106,6 +107,10 @@ def main(argv: Optional[list[str]] = None) -> int:
         return EXIT_USAGE
     except UsageError as err:
         print(f"lintmig: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except CatalogError as err:  # lintmig's own rule files, broken by an install over an older one
+        print(f"lintmig: error: the rule catalog of this installation is broken: {err}; reinstall lintmig "
+              f"(pip install --force-reinstall, from a checkout without a stale build/ folder)", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:
         return EXIT_OK

@@ -170,3 +170,24 @@ def test_stale_compiled_catalog_is_ignored(tmp_path, monkeypatch):
         assert catalog.load()["LM101"].summary.startswith("Edited index built")
     finally:
         catalog.load.cache_clear()
+
+
+def test_a_rule_file_installed_twice_is_a_clear_error(tmp_path, monkeypatch, capsys):
+    """An install over an older one can leave a renamed rule's old file beside the new one:
+    the command says the catalog is broken (exit 2), with no traceback."""
+    import shutil
+
+    from lintmig.cli import main
+
+    for path in catalog.rules_dir().iterdir():
+        shutil.copy(path, tmp_path / path.name)
+    old = (tmp_path / "LM101-non-concurrent-index.yaml").read_text().replace("name: non-concurrent-index", "name: old-name")
+    (tmp_path / "LM101-old-name.yaml").write_text(old)  # the rule's file under a name it had before
+    monkeypatch.setattr(catalog, "rules_dir", lambda: tmp_path)
+    catalog.load.cache_clear()
+    try:
+        assert main(["rules"]) == 2
+        err = capsys.readouterr().err
+        assert "rule catalog of this installation is broken" in err and "duplicate code LM101" in err
+    finally:
+        catalog.load.cache_clear()
