@@ -36,7 +36,8 @@ FIELDS: dict[str, dict[str, tuple]] = {
     # lock_mode: "SHARE UPDATE EXCLUSIVE" where the whole statement takes no more (SET (fillfactor = 70))
     "alter_table": {"action": _STR, "action_sql": _STR, "statement": _STR, "lock_mode": _STR, "algorithm": _STR,
                     "lock": _STR},
-    "alter_type_add_value": {},
+    # value_used_on_line: a later statement of the same SQL text uses the new value as a literal
+    "alter_type_add_value": {"if_not_exists": _BOOL, "value": _STR, "value_used_on_line": _INT},
     "attach_partition": {"partition": _STR},
     "batch_alter": {"recreate": _BOOL, "why": _STR},
     "cluster": {},

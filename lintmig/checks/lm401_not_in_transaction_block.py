@@ -14,6 +14,7 @@ def not_in_transaction_block(op, facts):
         what = "VACUUM"
     elif op.kind == "alter_type_add_value":
         if facts.postgres_version >= 12:
+            yield from _new_value_used(op, facts)
             return
         what = "ALTER TYPE ... ADD VALUE (before PostgreSQL 12)"
     elif op.kind in _WHAT and op.args.get("concurrently"):
@@ -31,3 +32,13 @@ def not_in_transaction_block(op, facts):
     else:
         where = op.txn.describe()
     yield Hit(op, f"{what} cannot run inside a transaction block, and here it runs inside {where}")
+
+
+def _new_value_used(op, facts):
+    """A new enum value used later in the transaction that added it."""
+    line = op.args.get("value_used_on_line")
+    if line is None:
+        return
+    if any(o.span.line == line and o.txn == op.txn for o in facts.migration.operations if o is not op):
+        yield Hit(op, f"the new enum value '{op.args['value']}' is used on line {line}, in the transaction that adds "
+                      f"it: PostgreSQL refuses that (\"unsafe use of new value\") until the ALTER TYPE is committed")

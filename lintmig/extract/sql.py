@@ -136,6 +136,8 @@ def read_sql(text: str, dialect: str, locate: Locate, *, lint_down: bool = False
         out.first_statement_line = locate(wanted[0].start)[0]
     from .sql_statement import statement_ops  # here, not per statement: an import costs microseconds
 
+    new_values: dict[str, Operation] = {}  # enum values this text added so far, not used yet
+
     # A window at a time: the texts and parsed results of a whole 20 MB file would outweigh
     # the operations kept from them.
     for at in range(0, len(wanted), parallel.WINDOW):
@@ -144,9 +146,29 @@ def read_sql(text: str, dialect: str, locate: Locate, *, lint_down: bool = False
             if len(part) >= parallel.MIN_STATEMENTS else None
         for i, piece in enumerate(part):
             found = raw[i] if raw is not None else statement_ops(text[piece.start:piece.end], dialect)
+            if new_values:
+                _note_use(new_values, text[piece.start:piece.end], dialect, locate(piece.start)[0])
+            before = len(out.operations)
             _read_statement(text, piece.start, piece.end, dialect, locate, out.operations, False, found,
                             comments=out.comments)
+            new_values.update((op.args["value"], op) for op in out.operations[before:]
+                              if op.kind == "alter_type_add_value" and op.args.get("value"))
     return out
+
+
+def _note_use(new_values: dict, statement: str, dialect: str, line: int) -> None:
+    """An enum value added earlier in this text and used here as a string literal: PostgreSQL
+    refuses the use in the transaction that added it ("unsafe use of new value", measured on
+    15). The ADD VALUE operation keeps the line of its first use."""
+    from .sql_classify import tokenize
+
+    try:
+        literals = {t.text for t in tokenize(statement, dialect) if t.token_type.name == "STRING"}
+    except Exception:  # sqlglot's tokenizer refuses some text: no use seen
+        return
+    for value in literals & new_values.keys():
+        op = new_values.pop(value)
+        op.args["value_used_on_line"] = line
 
 
 def _is_up(sections: list[tuple[int, bool]], offset: int) -> bool:

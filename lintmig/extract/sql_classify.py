@@ -441,7 +441,10 @@ def _alter(w: Words, dialect: str) -> Optional[list[RawOp]]:
     if w.accept("TYPE"):
         w.name()
         if w.accept("ADD", "VALUE"):
-            return [("alter_type_add_value", None, {"if_not_exists": w.accept("IF", "NOT", "EXISTS")})]
+            args: dict[str, Any] = {"if_not_exists": w.accept("IF", "NOT", "EXISTS")}
+            if w.i < len(w.toks) and w.toks[w.i].token_type == TokenType.STRING:
+                args["value"] = w.toks[w.i].text  # sqlglot keeps a string's text unquoted
+            return [("alter_type_add_value", None, args)]
         return []
     if w.accept("TRIGGER"):  # ALTER TRIGGER t ON table RENAME TO u: a lock on the table, briefly
         w.name()
