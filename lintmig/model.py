@@ -84,6 +84,8 @@ FIELDS: dict[str, dict[str, tuple]] = {
     "validate_constraint": {"name": _STR},
 }
 KINDS = frozenset(FIELDS)
+# alter_table's lock_mode: the lock that lets reads and writes go on while it is waited for.
+SHARE_UPDATE_EXCLUSIVE = "SHARE UPDATE EXCLUSIVE"
 
 
 def field_problems(kind: str, args: dict) -> list[str]:

@@ -1,3 +1,4 @@
+from ..model import SHARE_UPDATE_EXCLUSIVE
 from .base import Hit, check, doing
 
 
@@ -6,7 +7,7 @@ def missing_lock_timeout(op, facts):
     args = op.args
     if args.get("concurrently") or (op.kind == "vacuum" and not args.get("full")):
         return
-    if args.get("lock_mode") == "SHARE UPDATE EXCLUSIVE":  # reads and writes go on while it waits
+    if args.get("lock_mode") == SHARE_UPDATE_EXCLUSIVE:  # reads and writes go on while it waits
         return
     table = op.table or facts.table_of_index(args.get("name"))
     if op.kind == "create_table":

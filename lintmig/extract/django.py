@@ -29,9 +29,8 @@ from .sniff import is_django
 # and an index rename (neither blocks reads or writes).
 _NO_TABLE_CHANGE = frozenset({
     "AlterModelOptions", "AlterModelManagers", "AlterModelTableComment", "AlterConstraint", "RenameIndex",
-    "CreateExtension",
-    "BtreeGinExtension", "BtreeGistExtension", "CITextExtension", "CryptoExtension", "HStoreExtension",
-    "TrigramExtension", "UnaccentExtension", "CreateCollation", "RemoveCollation",
+    "CreateExtension", "BtreeGinExtension", "BtreeGistExtension", "CITextExtension", "CryptoExtension",
+    "HStoreExtension", "TrigramExtension", "UnaccentExtension", "CreateCollation", "RemoveCollation",
 })
 
 
@@ -59,7 +58,8 @@ class Model:
         return Model(self.table, dict(self.fields), self.retired, dict(self.relations), dict(self.together))
 
     def columns(self, names: tuple) -> list[str]:
-        """The columns of fields named in unique_together or index_together."""
+        """The columns of fields given by name (an index's, unique_together's): a foreign key's is
+        name_id, a field the state does not know keeps its name."""
         return [self.fields[n].column(n) if n in self.fields else n for n in names]
 
     def join_table(self, name: str, dialect: str) -> Optional[str]:
@@ -764,7 +764,7 @@ def _together(value: Any) -> Optional[frozenset]:
         return frozenset()
     if not isinstance(value, list):
         return None
-    if value and all(isinstance(v, Text) or isinstance(v, str) for v in value):
+    if value and all(isinstance(v, (Text, str)) for v in value):
         value = [value]  # ("a", "b") means {("a", "b")}
     sets = []
     for names in value:

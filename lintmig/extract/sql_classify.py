@@ -13,7 +13,8 @@ from typing import Any, Optional
 import sqlglot
 from sqlglot.tokens import Token, TokenType
 
-from .sql_objects import (NOTHING_DEPENDS, SHARE_UPDATE_EXCLUSIVE, alter_domain, cascading_drop, on_table,
+from ..model import SHARE_UPDATE_EXCLUSIVE
+from .sql_objects import (NOTHING_DEPENDS, alter_domain, cascading_drop, column_action, on_table,
                           takes_share_update_exclusive)
 
 RawOp = tuple[str, Optional[str], dict[str, Any]]
@@ -512,8 +513,7 @@ def _alter_action(a: Words, table: str, if_exists: bool) -> RawOp:
     if a.peek() not in _ALTER_ACTION_WORDS:
         return ("unanalyzable", table, {"reason": f"unknown ALTER TABLE action {a.peek() or '(empty)'}"})
     args = {"action": " ".join(x for x in a.words[:3] if x), "action_sql": text}
-    at = 3 if a.words[:2] == ["ALTER", "COLUMN"] else 2
-    if a.words[:1] == ["ALTER"] and a.words[at:at + 2] == ["SET", "EXPRESSION"]:
+    if (column_action(a.words) or [])[:2] == ["SET", "EXPRESSION"]:
         args["action"] = "SET EXPRESSION"  # PostgreSQL 17: a stored generated column, recomputed for every row
     elif takes_share_update_exclusive(a.words):
         args["lock_mode"] = SHARE_UPDATE_EXCLUSIVE

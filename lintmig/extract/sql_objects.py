@@ -69,11 +69,10 @@ def alter_domain(w) -> Optional[list]:
                   f"(writes wait) through its scan, on tables the SQL does not name"})]
 
 
-# The lock of ALTER TABLE actions that lets reads and writes go on (only other DDL, VACUUM and
-# ANALYZE wait on it). Measured on PostgreSQL 15: every table storage parameter but
+# ALTER TABLE actions that take only SHARE UPDATE EXCLUSIVE, which lets reads and writes go on
+# (only other DDL, VACUUM and ANALYZE wait on it). Measured on PostgreSQL 15: every table storage parameter but
 # user_catalog_table, SET STATISTICS, a column's SET/RESET (n_distinct), CLUSTER ON and
 # SET WITHOUT CLUSTER. Any other action takes a lock that stops writes or reads.
-SHARE_UPDATE_EXCLUSIVE = "SHARE UPDATE EXCLUSIVE"
 _LIGHT_PARAMETERS = {"fillfactor", "toast_tuple_target", "parallel_workers", "log_autovacuum_min_duration",
                      "vacuum_index_cleanup", "vacuum_truncate", "n_distinct", "n_distinct_inherited"}
 
@@ -86,16 +85,23 @@ def light_parameter(name: str) -> bool:
     return name in _LIGHT_PARAMETERS or name.startswith("autovacuum_")
 
 
+def column_action(words: list[str]) -> Optional[list[str]]:
+    """The words after `ALTER [COLUMN] c` of an ALTER TABLE action (None: not a column's)."""
+    if words[:1] != ["ALTER"]:
+        return None
+    return words[3 if words[1:2] == ["COLUMN"] else 2:]
+
+
 def takes_share_update_exclusive(words: list[str]) -> bool:
     """From an action's words: RESET (...), ALTER [COLUMN] c SET STATISTICS n,
     ALTER [COLUMN] c SET|RESET (...), CLUSTER ON index."""
     if words[:2] == ["CLUSTER", "ON"]:
         return True
-    if words[:1] == ["ALTER"]:
-        at = 3 if words[1:2] == ["COLUMN"] else 2
-        if words[at:at + 2] == ["SET", "STATISTICS"]:
+    column = column_action(words)
+    if column is not None:
+        if column[:2] == ["SET", "STATISTICS"]:
             return True
-        words = words[at:]
+        words = column
     if words[:1] not in (["SET"], ["RESET"]) or words[1:2] != ["("] or words[-1:] != [")"]:
         return False
     names, item = [], []

@@ -13,6 +13,7 @@ from typing import Any, Optional
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
+from ..model import SHARE_UPDATE_EXCLUSIVE
 from . import sql_classify as classify_mod
 from . import sql_objects
 from .sql_classify import RawOp
@@ -319,7 +320,7 @@ def _alter_action(action: exp.Expression, table: Optional[str], common: dict[str
     if type(action).__name__ == "ForceProperty":  # MySQL ALTER TABLE t FORCE: a null rebuild
         return [("alter_table", table, {"action": "FORCE", **mysql_opts})]
     if isinstance(action, exp.AlterSet) and _light_set(action):
-        return [("alter_table", table, {"action": "SET", "lock_mode": sql_objects.SHARE_UPDATE_EXCLUSIVE})]
+        return [("alter_table", table, {"action": "SET", "lock_mode": SHARE_UPDATE_EXCLUSIVE})]
     return [("alter_table", table, {"action": type(action).__name__})]
 
 
