@@ -127,13 +127,19 @@ class Txn(NamedTuple):
     kind: str  # one of TXN_KINDS
     label: str = ""
 
+    @property
+    def tool(self) -> str:
+        """The tool a `migration` transaction belongs to ("alembic:2", its second after an
+        autocommit block, is Alembic's)."""
+        return self.label.split(":", 1)[0]
+
     def describe(self) -> str:
         return {
             "explicit": "an explicit transaction (BEGIN ... COMMIT)",
             "file": "the transaction the migration tool wraps around the file",
             "do_block": "a DO block, which is one transaction",
             "query_string": "a multi-statement query string, which is one implicit transaction",
-            "migration": f"the transaction {self.label.capitalize() or 'the tool'} runs the migration in",
+            "migration": f"the transaction {self.tool.capitalize() or 'the tool'} runs the migration in",
             "runner_schema": "the runner's schema transaction",
             "runner_step": "the transaction of one runner step",
             "callback": "the transaction of a db.transaction(...) callback",

@@ -230,4 +230,6 @@ def doing(op: Operation) -> str:
     """What the operation does, in words: its kind, or the statement that locks the table
     the way ALTER TABLE does (create policy, drop rule)."""
     statement = op.args.get("statement")
-    return statement.lower() if statement else op.kind.replace("_", " ")
+    if statement:
+        return statement.lower()
+    return "ALTER TYPE ... ADD VALUE" if op.kind == "alter_type_add_value" else op.kind.replace("_", " ")

@@ -25,9 +25,9 @@ def not_in_transaction_block(op, facts):
         where = "a DO block, which is one transaction"
     elif op.args.get("multi_statement"):
         where = "a multi-statement query string, which is one implicit transaction"
-    elif op.txn == ("migration", "django"):
+    elif op.txn.kind == "migration" and op.txn.tool == "django":
         where = "the transaction Django wraps around an atomic migration (set atomic = False)"
-    elif op.txn == ("migration", "alembic"):
+    elif op.txn.kind == "migration" and op.txn.tool == "alembic":
         where = "the transaction Alembic runs the migration in (use op.get_context().autocommit_block())"
     else:
         where = op.txn.describe()

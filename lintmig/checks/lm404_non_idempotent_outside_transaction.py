@@ -3,6 +3,7 @@ from .base import Hit, check, doing
 _GUARD = {
     "create_table": "if_not_exists", "add_column": "if_not_exists", "drop_column": "if_exists",
     "drop_table": "if_exists", "drop_index": "if_exists", "drop_constraint": "if_exists",
+    "alter_type_add_value": "if_not_exists",  # measured: 'enum label "a" already exists'
 }
 
 

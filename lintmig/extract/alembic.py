@@ -8,14 +8,14 @@ in the same file (reported at the call site), and SQL strings handed to the SQL 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import libcst as cst
 
 from ..model import Migration, Operation, Span, Txn
 from .pycolumns import column_info, sa_type
 from .pyreader import PythonReader
-from .pytext import UNKNOWN, Call, Text, dotted, text_or_none
+from .pytext import STRING_NODES, UNKNOWN, Call, Text, dotted, text_or_none
 from .safecalls import safe_call
 
 # Positional parameters of Alembic's operations (table first); batch_op drops the table.
@@ -90,6 +90,7 @@ class AlembicReader(PythonReader):
         self._header_open = True
         self.lintmig_helpers: dict[str, str] = {}  # local name -> lintmig.alembic helper
         self.lintmig_modules: set[str] = {"lintmig.alembic"}  # names bound to the module itself
+        self._blocks = 0  # autocommit blocks walked so far
 
     # The module: imports, constants, helpers, the header.
 
@@ -237,17 +238,28 @@ class AlembicReader(PythonReader):
             call = item.item
             name = dotted(call.func) if isinstance(call, cst.Call) else ""
             if name.endswith("autocommit_block"):
-                for op in self.ops:  # committed by the block: a failure later re-runs them
-                    op.deliberate_no_txn = True
                 inner = replace(inner, autocommit=True)
             elif name.split(".")[0] in self.op_names and name.endswith("batch_alter_table"):
                 values = self._bind(call, ["table_name", "schema"], inner)
                 alias = item.asname.name.value if item.asname and isinstance(item.asname.name, cst.Name) else None
                 inner = replace(inner, batch_table=text_or_none(values.get("table_name")), batch_alias=alias)
                 batch_at = (len(self.ops), values)
-        self._walk(stmt.body.body, inner)
+        if inner.autocommit and not ctx.autocommit:
+            self._autocommit(inner, lambda inner: self._walk(stmt.body.body, inner))
+        else:
+            self._walk(stmt.body.body, inner)
         if batch_at is not None:
             self._batch_op(stmt, ctx, *batch_at, table=inner.batch_table)
+
+    def _autocommit(self, ctx: Ctx, run: Callable[[Ctx], None]) -> None:
+        """An autocommit block: Alembic commits the migration's transaction (a failure later
+        does not undo what ran before), runs the block outside any, and then begins a new one."""
+        for op in self.ops:
+            op.deliberate_no_txn = True
+        run(replace(ctx, autocommit=True))
+        if self.txn is not None and self.txn.kind == "migration":
+            self._blocks += 1
+            self.txn = Txn("migration", f"alembic:{self._blocks + 1}")
 
     def _batch_op(self, stmt: cst.With, ctx: Ctx, first: int, values: dict, table: Optional[str]) -> None:
         """LM117: does Alembic recreate the table for this batch? (its own rule, mirrored)"""
@@ -349,8 +361,8 @@ class AlembicReader(PythonReader):
         helper = None
         if name.split(".")[0] not in ctx.env:  # a local variable shadows every module-level name
             helper = self.lintmig_helpers.get(name) or (method if head in self.lintmig_modules else None)
-        if helper in ("backfill", "create_index_concurrently"):
-            safe_call(self, helper, f"lintmig.alembic.{helper}", call, replace(ctx, autocommit=True), site)
+        if helper in ("backfill", "create_index_concurrently"):  # each runs in an autocommit block of its own
+            self._autocommit(ctx, lambda inner: safe_call(self, helper, f"lintmig.alembic.{helper}", call, inner, site))
         elif not head and name in self.functions and ctx.depth < 4 and name not in ("upgrade", "downgrade"):
             self._helper(self.functions[name], call, ctx, site)
         elif head in self.op_names and method in SIGNATURES:
@@ -554,7 +566,24 @@ class AlembicReader(PythonReader):
         where = [c for c, n in zip(calls, names) if n == "where"]
         bounds = None if not where else [sorted({c for w in where for c in self._core_bounds(w, ctx)})]
         self._emit(kind, table, {"bounds": bounds, "row_by_row": ctx.row_loop}, ctx, site)
+        if self.new_values:
+            self._note_values(self._strings_in(value.node, ctx), site.line)
         return True
+
+    def _strings_in(self, node: cst.CSTNode, ctx: Ctx) -> set[str]:
+        """The string values written anywhere inside a node (`.values(status="archived")`,
+        `.where(t.c.status == "archived")`)."""
+        found: set[str] = set()
+        stack = [node]
+        while stack:
+            node = stack.pop()
+            if type(node) in STRING_NODES:
+                text = self.eval.value(node, ctx.env)
+                if isinstance(text, Text):
+                    found.add(text.value)
+            else:
+                stack.extend(node.children)
+        return found
 
     def _core_bounds(self, where: cst.Call, ctx: Ctx) -> set[str]:
         """Columns a Core `.where(...)` bounds with values: ==, .in_([...]), .between(a, b)."""

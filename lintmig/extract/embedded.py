@@ -242,11 +242,12 @@ class EmbeddedReader:
         return self.tree.root_node.end_point[0] + 1
 
     def _operations(self, found: list[_Found], calls: list) -> list[Operation]:
-        markers = [(c.start_byte, "begin") for c in calls if self._callee(c) in _BEGIN and not self._args_sql(c)]
+        markers = [(c.start_byte, "begin") for c in calls if self._begins(c)]
         markers += [(c.start_byte, "end") for c in calls if self._callee(c) in _END]
         out: list[tuple[int, Operation]] = []
+        new_values: dict[str, Operation] = {}  # enum values added by an earlier string, not used yet
         for item in sorted(found, key=lambda f: f.node.start_byte):
-            read = read_sql(item.text.value, self.dialect, item.text.locator())
+            read = read_sql(item.text.value, self.dialect, item.text.locator(), new_values=new_values)
             ops = read.operations
             if not item.strict and (not ops or any(o.kind in ("parse_error", "unanalyzable") for o in ops)
                                     or not _reads_as_statement(item.text.value, self.dialect)):
@@ -267,6 +268,14 @@ class EmbeddedReader:
                                                                         "scope": self._scope_at(byte)})))
         out.sort(key=lambda pair: pair[0])
         return self._transactions([op for _, op in out])
+
+    def _begins(self, call) -> bool:
+        """`db.Begin()`, `pool.begin()`; Rust's `client.transaction()` (postgres, rusqlite),
+        which takes no callback, unlike `db.transaction(() => ...)`."""
+        callee = self._callee(call)
+        if callee == "transaction":
+            return not self._args(call)
+        return callee in _BEGIN and not self._args_sql(call)
 
     def _args_sql(self, call) -> bool:
         return any(self.value(a) is not None for a in self._args(call))

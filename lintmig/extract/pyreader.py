@@ -134,6 +134,9 @@ class PythonReader:
         self.ops: list[Operation] = []
         self._strings = 0
         self._begins = 0
+        # Enum values an earlier SQL string added and no later one used yet: PostgreSQL
+        # refuses their use in the same transaction, whichever string it is in.
+        self.new_values: dict[str, Operation] = {}
 
     def pos(self, node: cst.CSTNode) -> Optional[tuple[int, int]]:
         return self.eval.position(node)
@@ -187,7 +190,7 @@ class PythonReader:
     def _sql(self, text: Text, ctx, site: Span, one_query: bool = True) -> None:
         """SQL held in a string. `one_query`: sent as one query string (PostgreSQL then runs
         its statements as one implicit transaction); Django's RunSQL splits it instead."""
-        read = read_sql(text.value, self.dialect, text.locator())
+        read = read_sql(text.value, self.dialect, text.locator(), new_values=self.new_values)
         self.comments.extend(read.comments)  # SQL comments inside the string count as comments
         self._strings += 1
         multi = one_query and len({(o.span.line, o.span.column) for o in read.operations}) > 1
@@ -206,6 +209,12 @@ class PythonReader:
             if getattr(ctx, "blocks", ()):
                 op.args = {**op.args, "enclosing": ctx.blocks}
             self.ops.append(op)
+
+    def _note_values(self, values: set, line: int) -> None:
+        """Python string values written at `line` (a Core `.values(status="archived")`):
+        a use of any new enum value among them, as a SQL literal would be."""
+        for value in values & self.new_values.keys():
+            self.new_values.pop(value).args["value_used_on_line"] = line
 
     def _mysql_commits(self) -> None:
         if self.dialect == "mysql":  # MySQL commits around every DDL statement

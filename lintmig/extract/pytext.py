@@ -175,7 +175,7 @@ def _unescaped(body: str, raw: bool = False) -> str:
     return _ESCAPE.sub(_escape_value, body)
 
 
-_STRINGS = frozenset({cst.SimpleString, cst.ConcatenatedString, cst.FormattedString})
+STRING_NODES = frozenset({cst.SimpleString, cst.ConcatenatedString, cst.FormattedString})
 _SEQUENCES = frozenset({cst.List, cst.Tuple, cst.Set})
 
 
@@ -241,7 +241,7 @@ class Evaluator:
         # Exact types (the parser makes no subclasses): isinstance on libcst's ABCMeta
         # classes was a fifth of reading an Alembic revision's calls.
         kind = type(node)
-        if kind in _STRINGS:
+        if kind in STRING_NODES:
             return self.string(node, env)
         if kind is cst.Integer:
             return int(node.value.replace("_", ""), 0)

@@ -99,8 +99,13 @@ class SqlRead:
     first_statement_line: int = 0
 
 
-def read_sql(text: str, dialect: str, locate: Locate, *, lint_down: bool = False) -> SqlRead:
-    """Operations and comments of a SQL text, positions mapped through `locate`."""
+def read_sql(text: str, dialect: str, locate: Locate, *, lint_down: bool = False,
+             new_values: Optional[dict[str, Operation]] = None) -> SqlRead:
+    """Operations and comments of a SQL text, positions mapped through `locate`.
+
+    `new_values`: the enum values that earlier texts of the same migration added and no
+    statement used yet (value -> its ADD VALUE operation), shared by the texts of one
+    migration and updated here; a use marks the ADD VALUE (see `_note_use`)."""
 
     text = fill_templates(text)
     out = SqlRead()
@@ -136,7 +141,8 @@ def read_sql(text: str, dialect: str, locate: Locate, *, lint_down: bool = False
         out.first_statement_line = locate(wanted[0].start)[0]
     from .sql_statement import statement_ops  # here, not per statement: an import costs microseconds
 
-    new_values: dict[str, Operation] = {}  # enum values this text added so far, not used yet
+    if new_values is None:
+        new_values = {}  # enum values this text added so far, not used yet
 
     # A window at a time: the texts and parsed results of a whole 20 MB file would outweigh
     # the operations kept from them.
