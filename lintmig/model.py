@@ -25,7 +25,9 @@ HOST_FIELDS: dict[str, tuple] = {
 FIELDS: dict[str, dict[str, tuple]] = {
     "add_column": {"column": _STR, "type": _TUPLE, "not_null": _BOOL, "has_default": _BOOL, "default_volatility": _STR,
                    "default_func": _STR, "sql_server_default": _BOOL, "if_not_exists": _BOOL, "algorithm": _STR,
-                   "position": _STR, "lock": _STR, "default_once": _STR, "default_dropped": _BOOL},
+                   "position": _STR, "lock": _STR, "default_once": _STR, "default_dropped": _BOOL,
+                   # a generated column, "stored" or "virtual": the database computes every value
+                   "generated": _STR},
     "add_constraint": {"name": _STR, "type": _STR, "columns": _LIST, "references": _STR, "not_valid": _BOOL,
                        "on_new_column": _BOOL, "column_has_default": _BOOL, "not_null_column": _STR, "using_index": _BOOL,
                        "domain": _STR,  # ALTER DOMAIN d ADD CHECK: on every column of type d, no table named

@@ -115,7 +115,8 @@ class Schema:
         if args.get("column"):
             ctype = tuple(args["type"]) if args.get("type") else None
             self._set(table, args["column"], pos, Column(ctype, bool(args.get("not_null")),
-                                                         bool(args.get("has_default")) and not args.get("default_dropped"), pos))
+                                                         bool(args.get("has_default")) and not args.get("default_dropped")
+                                                         or bool(args.get("generated")), pos))
 
     def _learn_drop_column(self, table, args, pos):
         if args.get("column"):

@@ -15,7 +15,7 @@ def not_null_breaks_old_writes(op, facts):
                           f"every INSERT of the new release fails")
     elif op.kind == "add_column":
         if facts.dialect == "mysql" and args.get("not_null") and not args.get("has_default") \
-                and not args.get("default_func"):
+                and not args.get("default_func") and not args.get("generated"):
             yield Hit(op, f"{name(op)}.{column} is NOT NULL without a default: MySQL fills the rows with 0 or '', and "
                           f"the running release's INSERTs, which do not name it, fail in strict mode (\"doesn't have a "
                           f"default value\")")

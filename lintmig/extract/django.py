@@ -289,11 +289,12 @@ class DjangoReader(PythonReader):
         volatility = "constant" if f.has_default else None
         if f.db_default is not None and not isinstance(f.db_default, (Text, int, str, bool)):
             volatility = "unknown"
-        if f.kind in ("AutoField", "BigAutoField", "SmallAutoField"):
+        if f.kind in ("AutoField", "BigAutoField", "SmallAutoField") or f.generated == "stored":
             volatility = "volatile"
         self._emit("add_column", model.table, {
             "column": column, "type": f.type, "not_null": not f.null, "has_default": f.has_default,
-            "default_volatility": volatility, "default_func": f.kind if volatility == "volatile" else None,
+            "default_volatility": volatility, "generated": f.generated,
+            "default_func": ("generated column" if f.generated else f.kind) if volatility == "volatile" else None,
             "unknown": ("not_null",) * f.null_unknown + ("has_default",) * f.default_unknown or None,
             "default_once": f.default_callable,
             # Django fills existing rows from a Python default, then drops the database default.

@@ -49,6 +49,8 @@ class Field:
     # column with '' if the class allows empty strings (a CharField's subclass does, unless
     # it says otherwise); judged without a default, and said so.
     default_unknown: bool = False
+    # GeneratedField: "stored" (db_persist=True) or "virtual"; the database computes every value.
+    generated: Optional[str] = None
 
     @property
     def is_relation(self) -> bool:
@@ -86,8 +88,13 @@ def read_field(value: Any) -> Optional[Field]:
         digits, places = value.kwargs.get("max_digits"), value.kwargs.get("decimal_places")
         params = tuple(p for p in (digits, places) if isinstance(p, int))
     target = value.args[0] if value.args and kind in ("ForeignKey", "OneToOneField") else value.kwargs.get("to")
+    generated, column_type = None, (base, params) if base else (kind.lower(), ())
+    if kind == "GeneratedField":  # its column has the type of output_field
+        generated = "virtual" if value.kwargs.get("db_persist") is False else "stored"
+        output = read_field(value.kwargs.get("output_field"))
+        column_type = output.type if output is not None else None
     return Field(
-        kind=kind, type=(base, params) if base else (kind.lower(), ()),
+        kind=kind, type=column_type, generated=generated,
         null=value.kwargs.get("null") is True if "null" in value.kwargs else kind in _NULL_BY_DEFAULT,
         # Django adds a NOT NULL string field with blank=True using '' for the existing rows.
         has_default="default" in value.kwargs or "db_default" in value.kwargs

@@ -35,6 +35,10 @@ def _type_from_name(dotted: str) -> Optional[tuple[str, tuple]]:
     return (_TYPES[last], ()) if last in _TYPES else None
 
 
+# Calls whose result is a Python string (json.dumps({}), repr(x)): a constant once rendered.
+_PYTHON_STRINGS = frozenset({"dumps", "repr", "format", "isoformat", "hex"})
+
+
 def server_default_info(value: Any, dialect: str) -> tuple[Optional[str], Optional[str], bool]:
     """(volatility, function, is a SQL expression) of a server_default."""
     if value is None or value is False:
@@ -44,8 +48,10 @@ def server_default_info(value: Any, dialect: str) -> tuple[Optional[str], Option
     if isinstance(value, (Text, str, int)):
         return ("constant", None, False)
     if isinstance(value, Call):
-        if value.name in ("false", "true", "null", "literal"):
+        if value.name in ("false", "true", "null", "literal", "False_", "True_", "Null"):
             return ("constant", None, True)
+        if value.name in _PYTHON_STRINGS:  # a str made in Python: SQLAlchemy quotes it as a literal
+            return ("constant", None, False)
         if value.name in ("text", "literal_column") and value.args:
             return (*_sql_volatility(text_or_none(value.args[0]) or "", dialect), True)
         if ".func." in f".{value.dotted}" or value.dotted.startswith("func."):
@@ -81,12 +87,14 @@ class ColumnInfo:
     default_volatility: Optional[str]
     default_func: Optional[str]
     sql_server_default: bool
+    generated: Optional[str] = None  # sa.Computed: "stored", or "virtual" with persisted=False
 
     def add_column_args(self) -> dict[str, Any]:
         return {
             "column": self.name, "type": self.type, "not_null": not self.nullable,
             "has_default": self.default_volatility is not None, "default_volatility": self.default_volatility,
             "default_func": self.default_func, "sql_server_default": self.sql_server_default,
+            "generated": self.generated,
         }
 
     def implied(self) -> list[tuple[str, dict[str, Any]]]:
@@ -125,12 +133,19 @@ def column_info(value: Any, dialect: str) -> Optional[ColumnInfo]:
     primary_key = value.kwargs.get("primary_key") is True
     nullable = value.kwargs.get("nullable")
     vol, func, is_sql = server_default_info(value.kwargs.get("server_default"), dialect)
+    generated = None
     if computed is not None:
-        persisted = computed.kwargs.get("persisted") is not False
+        # persisted=None leaves it to the database: STORED is all PostgreSQL before 18 has,
+        # MySQL and SQLite make the column VIRTUAL (SQLAlchemy renders neither word then).
+        persisted = computed.kwargs.get("persisted")
+        persisted = dialect not in ("mysql", "sqlite") if persisted is None else persisted is not False
+        if computed.name == "Computed":
+            generated = "stored" if persisted else "virtual"
         if computed.name == "Identity" or persisted:
             vol, func, is_sql = "volatile", "identity column" if computed.name == "Identity" else "generated column", True
     return ColumnInfo(
         name=name, type=ctype, nullable=(nullable is not False) and not primary_key, primary_key=primary_key,
         unique=value.kwargs.get("unique") is True, index=value.kwargs.get("index") is True,
         references=references, default_volatility=vol, default_func=func, sql_server_default=is_sql,
+        generated=generated,
     )

@@ -331,8 +331,8 @@ class Evaluator:
             return Text(args[0].pieces, args[0].dynamic, is_sql=True)
         if last == "f" and args:  # op.f("ix_name"): a name marked as already final
             return args[0]
-        if last == "str" and args:
-            return args[0]
+        if last == "str" and args:  # whatever it is given, a Python string
+            return args[0] if isinstance(args[0], Text) else self.as_text(node.args[0].value, env)
         if last in _LAYOUT_ONLY and len(args) == 1 and not kwargs and isinstance(args[0], Text):
             return args[0]
         return Call(last, name, args, kwargs, node)

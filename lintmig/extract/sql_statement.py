@@ -336,7 +336,7 @@ def _light_set(action: exp.AlterSet) -> bool:
 def _add_column(coldef: exp.ColumnDef, table: Optional[str], mysql_opts: dict[str, Any]) -> list[RawOp]:
     column = ident(coldef.this)
     dtype = data_type(coldef.args.get("kind"))
-    not_null, default, generated, identity = False, None, False, False
+    not_null, default, generated, identity = False, None, None, False
     implied: list[RawOp] = []
     for c in coldef.args.get("constraints") or []:
         kind = c.args.get("kind")
@@ -347,9 +347,9 @@ def _add_column(coldef: exp.ColumnDef, table: Optional[str], mysql_opts: dict[st
         elif isinstance(kind, exp.ComputedColumnConstraint):
             # STORED computes every row; VIRTUAL (MySQL's default, `AS (expr)`) computes none.
             # sqlglot marks MySQL's VIRTUAL persisted=False and leaves PostgreSQL's STORED unmarked.
-            generated = generated or kind.args.get("persisted") is not False
+            generated = "virtual" if kind.args.get("persisted") is False else "stored"
         elif isinstance(kind, exp.GeneratedAsIdentityColumnConstraint) and kind.args.get("expression") is not None:
-            pass  # GENERATED ALWAYS AS (expr) with neither STORED nor VIRTUAL: virtual (MySQL, PostgreSQL 18)
+            generated = "virtual"  # GENERATED ALWAYS AS (expr) with neither STORED nor VIRTUAL (MySQL, PostgreSQL 18)
         elif isinstance(kind, (exp.GeneratedAsIdentityColumnConstraint, exp.AutoIncrementColumnConstraint)):
             identity = True
         elif isinstance(kind, exp.PrimaryKeyColumnConstraint):
@@ -362,13 +362,13 @@ def _add_column(coldef: exp.ColumnDef, table: Optional[str], mysql_opts: dict[st
         elif isinstance(kind, exp.CheckColumnConstraint):
             implied.append(("check", [column]))
     vol, func = volatility(default)
-    if is_serial(dtype) or identity or generated:
+    if is_serial(dtype) or identity or generated == "stored":
         vol, func = "volatile", ("identity column" if identity else "generated column" if generated else dtype[0])
     position = coldef.args.get("position")
     args = {
         "column": column, "type": dtype, "not_null": not_null, "has_default": default is not None,
         "default_volatility": vol if (default is not None or vol == "volatile") else None,
-        "default_func": func, "if_not_exists": bool(coldef.args.get("exists")),
+        "default_func": func, "if_not_exists": bool(coldef.args.get("exists")), "generated": generated,
         "position": (position.args.get("position") or "").lower() if position else None,
         **mysql_opts,
     }
