@@ -123,7 +123,7 @@ def _reparse_actions(ops: list[RawOp], dialect: str) -> list[RawOp]:
 def _create(node: exp.Create, dialect: str) -> list[RawOp]:
     kind = (node.args.get("kind") or "").upper()
     if kind == "INDEX":
-        return [_create_index(node)]
+        return [_create_index(node, dialect)]
     if kind != "TABLE":
         if kind == "TRIGGER":
             props = node.args.get("properties")
@@ -172,21 +172,21 @@ def _create(node: exp.Create, dialect: str) -> list[RawOp]:
     return [("create_table", table, args)]
 
 
-def _column_sql(node: exp.Expression) -> str:
+def _column_sql(node: exp.Expression, dialect: str) -> str:
     """An index column as SQL text; a plain unquoted column is its name (what .sql() gives,
     without running the generator: an index build is the commonest statement)."""
     if type(node) is exp.Column and len(node.args) == 1 and isinstance(node.this, exp.Identifier) \
             and not node.this.args.get("quoted") and node.this.args.keys() <= {"this", "quoted"} \
             and isinstance(node.this.this, str):
         return node.this.this
-    return node.sql()
+    return node.sql(dialect=classify_mod.get_dialect(dialect))  # as the migration's engine writes it
 
 
-def _create_index(node: exp.Create) -> RawOp:
+def _create_index(node: exp.Create, dialect: str) -> RawOp:
     index = node.this
     params = index.args.get("params") if isinstance(index, exp.Index) else None
     using = params.args.get("using") if params else None
-    columns = [_column_sql(c.this if isinstance(c, exp.Ordered) else c) for c in (params.args.get("columns") or [])] \
+    columns = [_column_sql(c.this if isinstance(c, exp.Ordered) else c, dialect) for c in (params.args.get("columns") or [])] \
         if params else []
     args = {
         "name": ident(index.this) if isinstance(index, exp.Index) else None,
@@ -454,8 +454,19 @@ def _insert(node: exp.Insert, dialect: str) -> list[RawOp]:
     query = node.args.get("expression")
     if not isinstance(query, (exp.Select, exp.Union, exp.Subquery)) and not (query and query.find(exp.Select)):
         return []
+    # VALUES ((SELECT max(id) FROM t)) and SELECT max(id) FROM t insert one row: no copy of t.
+    if isinstance(query, exp.Values) or _one_row(query):
+        return []
     target = node.this.this if isinstance(node.this, exp.Schema) else node.this
     return [("insert_select", table_name(target), {"sources": source_tables(query)})]
+
+
+def _one_row(query: exp.Expression) -> bool:
+    """A SELECT that aggregates without GROUP BY: one row, whatever its FROM holds."""
+    if not isinstance(query, exp.Select) or query.args.get("group") or not query.expressions:
+        return False
+    return all(e.find(exp.AggFunc) is not None or e.find(exp.Column) is None for e in query.expressions) \
+        and any(e.find(exp.AggFunc) is not None for e in query.expressions)
 
 
 def _set(node: exp.Set, dialect: str) -> list[RawOp]:
