@@ -18,7 +18,7 @@ from typing import Any, Optional
 import libcst as cst
 
 from ..model import Migration, Span, Txn
-from .djangofields import Field, join_table_name, read_field
+from .djangofields import Field, db_default_volatility, join_table_name, read_field
 from .pyreader import PythonReader
 from .pytext import UNKNOWN, Call, Text, dotted, text_or_none
 from .sniff import is_django
@@ -286,15 +286,14 @@ class DjangoReader(PythonReader):
             return
         model.fields[name] = f
         column = f.column(name)
-        volatility = "constant" if f.has_default else None
-        if f.db_default is not None and not isinstance(f.db_default, (Text, int, str, bool)):
-            volatility = "unknown"
+        volatility, func = ("constant" if f.has_default else None), None
+        if f.db_default is not None:
+            volatility, func = db_default_volatility(f.db_default)
         if f.kind in ("AutoField", "BigAutoField", "SmallAutoField") or f.generated == "stored":
-            volatility = "volatile"
+            volatility, func = "volatile", "generated column" if f.generated else f.kind
         self._emit("add_column", model.table, {
             "column": column, "type": f.type, "not_null": not f.null, "has_default": f.has_default,
-            "default_volatility": volatility, "generated": f.generated,
-            "default_func": ("generated column" if f.generated else f.kind) if volatility == "volatile" else None,
+            "default_volatility": volatility, "generated": f.generated, "default_func": func,
             "unknown": ("not_null",) * f.null_unknown + ("has_default",) * f.default_unknown or None,
             "default_once": f.default_callable,
             # Django fills existing rows from a Python default, then drops the database default.

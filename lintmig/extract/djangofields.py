@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from .pytext import Call, text_or_none
+from .pytext import Call, Text, text_or_none
 
 _TYPES = {
     "CharField": "varchar", "TextField": "text", "SlugField": "varchar", "EmailField": "varchar",
@@ -110,6 +110,22 @@ def read_field(value: Any) -> Optional[Field]:
         default_unknown=kind not in _DJANGO_FIELDS and value.kwargs.get("blank") is True
         and "default" not in value.kwargs and "db_default" not in value.kwargs,
     )
+
+
+def db_default_volatility(value: Any) -> tuple[str, Optional[str]]:
+    """(volatility, function) of a db_default: Value(0) is constant, Now() stable (PostgreSQL
+    gets STATEMENT_TIMESTAMP()), RandomUUID() volatile; another expression is unknown."""
+    if isinstance(value, Call):
+        if value.name == "Value":
+            return ("constant", None)
+        if value.name in ("Now", "TransactionNow"):
+            return ("stable", "now")
+        if value.name == "RandomUUID":
+            return ("volatile", "gen_random_uuid")
+        return ("unknown", value.name)
+    if isinstance(value, (Text, str, int, float, bool)):
+        return ("constant", None)
+    return ("unknown", "an expression lintmig cannot read")
 
 
 # Callables whose every call is a new value: as a Django default, one call fills every row.
