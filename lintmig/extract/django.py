@@ -299,9 +299,9 @@ class DjangoReader(PythonReader):
             # Django fills existing rows from a Python default, then drops the database default.
             "default_dropped": f.has_default and f.db_default is None,
         }, self.ctx, site)
-        if f.is_relation:
+        if f.has_constraint:
             self._emit("add_constraint", model.table, {"type": "foreign_key", "columns": [column],
-                       "references": f.references, "on_new_column": True, "column_has_default": f.has_default},
+                       "references": self._referenced_table(model, f.references), "on_new_column": True, "column_has_default": f.has_default},
                        self.ctx, site)
         if f.unique:
             self._emit("add_constraint", model.table, {"type": "unique", "columns": [column]}, self.ctx, site)
@@ -366,6 +366,10 @@ class DjangoReader(PythonReader):
             self._emit("set_not_null", table, {"column": column}, self.ctx, site)
         elif new.null and not old.null:
             self._emit("drop_not_null", table, {"column": column}, self.ctx, site)
+        if new.has_constraint and (not old.has_constraint or (old.references or "").lower() != (new.references or "").lower()):
+            # Django adds the FOREIGN KEY and checks every row under its lock
+            self._emit("add_constraint", table, {"type": "foreign_key", "columns": [column],
+                       "references": self._referenced_table(model, new.references)}, self.ctx, site)
         if new.unique and not old.unique:
             self._emit("add_constraint", table, {"type": "unique", "columns": [column]}, self.ctx, site)
         elif new.db_index and not old.db_index and not new.unique:
@@ -386,6 +390,19 @@ class DjangoReader(PythonReader):
             self._emit("unanalyzable", model.join_table(name, self.dialect) or model.table, {
                 "reason": f"AlterField of the many-to-many {model.table}.{name}: {what}, so lintmig cannot "
                           f"tell what changes in its join table"}, self.ctx, site)
+
+    def _referenced_table(self, model: Model, reference: Optional[str]) -> Optional[str]:
+        """The table a relation points at: "shop.Customer" is shop_customer unless this app's
+        models say otherwise; "self" is the model's own."""
+        if not reference:
+            return None
+        if reference == "self":
+            return model.table
+        app, _, name = reference.rpartition(".")
+        if not app or app == self.app:
+            known = self.models.get(name.lower())
+            return known.table if known is not None else f"{self.app}_{name.lower()}"
+        return f"{app}_{name.lower()}" if app.isidentifier() else reference
 
     def _column_type(self, f: Field) -> Optional[tuple]:
         """The column's type; a relation's is its target's primary key type (None: unknown)."""

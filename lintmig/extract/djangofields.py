@@ -56,6 +56,11 @@ class Field:
     def is_relation(self) -> bool:
         return self.kind in ("ForeignKey", "OneToOneField")
 
+    @property
+    def has_constraint(self) -> bool:
+        """A relation whose column Django guards with a FOREIGN KEY (db_constraint=False: none)."""
+        return self.is_relation and self.options.get("db_constraint") is not False
+
     def column(self, name: str) -> str:
         return self.options.get("db_column") or (f"{name}_id" if self.is_relation else name)
 
