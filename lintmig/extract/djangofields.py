@@ -101,9 +101,11 @@ def read_field(value: Any) -> Optional[Field]:
     return Field(
         kind=kind, type=column_type, generated=generated,
         null=value.kwargs.get("null") is True if "null" in value.kwargs else kind in _NULL_BY_DEFAULT,
-        # Django adds a NOT NULL string field with blank=True using '' for the existing rows.
+        # Django adds a NOT NULL string field with blank=True using '' for the existing rows,
+        # and an auto_now / auto_now_add one using the time of the migration.
         has_default="default" in value.kwargs or "db_default" in value.kwargs
-        or (value.kwargs.get("blank") is True and kind in _EMPTY_STRINGS_ALLOWED),
+        or (value.kwargs.get("blank") is True and kind in _EMPTY_STRINGS_ALLOWED)
+        or value.kwargs.get("auto_now") is True or value.kwargs.get("auto_now_add") is True,
         db_default=value.kwargs.get("db_default"),
         unique=value.kwargs.get("unique") is True or kind == "OneToOneField",
         db_index=value.kwargs.get("db_index", kind == "ForeignKey") is True,
