@@ -21,5 +21,8 @@ def missing_lock_timeout(op, facts):
     setting = "lock_wait_timeout" if facts.dialect == "mysql" else "lock_timeout"
     if setting in facts.settings(op) or facts.earlier_in_statement(op):
         return  # one statement waits once: its first operation says so
-    on = f" on {table}" if table else ""
-    yield Hit(op, f"{doing(op)}{on} waits for its lock with no {setting} set: every query behind it queues", table)
+    if op.kind == "create_table":
+        what = f"create table {op.table} (its foreign key to {table})"
+    else:
+        what = f"{doing(op)} on {table}" if table else doing(op)
+    yield Hit(op, f"{what} waits for its lock with no {setting} set: every query behind it queues", table)

@@ -219,7 +219,7 @@ class DjangoReader(PythonReader):
         self.models[name.lower()] = model
         for option in ("unique", "index"):
             model.together[option] = _together(options.get(f"{option}_together") if isinstance(options, dict) else None)
-        keys, columns, not_null, defaults, joins = [], {}, [], [], []
+        keys, columns, not_null, defaults, joins, references = [], {}, [], [], [], set()
         for pair in self._arg(call, 1, "fields") or []:
             if isinstance(pair, list) and len(pair) == 2:
                 fname, f = text_or_none(pair[0]), read_field(pair[1])
@@ -236,9 +236,13 @@ class DjangoReader(PythonReader):
                         not_null.append(column)
                     if f.db_default is not None:
                         defaults.append(column)
+                    if f.has_constraint:
+                        references.add(self._referenced_table(model, f.references))
         keys += [model.columns(names) for names in sorted(model.together["unique"] or ())]
+        # A foreign key locks the table it points at (SHARE ROW EXCLUSIVE) until the commit.
         self._emit("create_table", model.table, {"columns": columns, "keys": keys or [["id"]], "not_null": not_null,
-                                                 "defaults": defaults}, self.ctx, site)
+                                                 "defaults": defaults, "references": sorted(references - {None})},
+                   self.ctx, site)
         for fname in joins:
             self._create_join_table(model, fname, site)
 
@@ -246,8 +250,10 @@ class DjangoReader(PythonReader):
         """The join table Django makes with a ManyToManyField (none for a `through=` model)."""
         join = model.join_table(name, self.dialect)
         if join:
+            target = self._referenced_table(model, model.relations[name].references)
             self._emit("create_table", join, {"columns": {"id": ("bigserial", ())}, "keys": [["id"]],
-                                              "not_null": ["id"], "defaults": []}, self.ctx, site)
+                                              "not_null": ["id"], "defaults": [],
+                                              "references": sorted({model.table, target} - {None})}, self.ctx, site)
 
     def _op_DeleteModel(self, call, node, site):
         key = (text_or_none(self._arg(call, 0, "name")) or "").lower()
