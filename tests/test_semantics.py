@@ -154,6 +154,26 @@ def test_django_blank_strings_and_many_to_many_add_no_not_null_column(tmp_path):
     assert [f.span.line for f in found] == [10]  # only the IntegerField: blank does not fill ints
 
 
+def test_a_django_squash_beside_the_migrations_it_replaces_is_not_replayed_twice(tmp_path):
+    # The squash describes the state after 0003; 0002 widens a column that 0003 drops. The
+    # state before 0002 is 0001's alone: replaying the squash too would lose the old column.
+    app = tmp_path / "vpn" / "migrations"
+    app.mkdir(parents=True)
+    head = "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+    (app / "0001_initial.py").write_text(
+        head + "    initial = True\n    operations = [migrations.CreateModel('Tunnel', fields=[\n"
+        "        ('id', models.BigAutoField(primary_key=True)), ('icon', models.CharField(max_length=1))])]\n")
+    (app / "0001_squashed_0003.py").write_text(
+        head + "    replaces = [('vpn', '0001_initial'), ('vpn', '0002_icon'), ('vpn', '0003_drop_icon')]\n"
+        "    operations = [migrations.CreateModel('Tunnel', fields=[('id', models.BigAutoField(primary_key=True))])]\n")
+    (app / "0002_icon.py").write_text(
+        head + "    dependencies = [('vpn', '0001_initial')]\n"
+        "    operations = [migrations.AlterField('tunnel', 'icon', models.CharField(max_length=16))]\n")
+    found = lint_paths([str(app / "0002_icon.py")], make_config(select=["LM004", "LM111", "LM402"])).findings
+    # a widened varchar: the lock, no rewrite, and no "old definition unknown"
+    assert [(f.code, f.span.line) for f in found] == [("LM402", 6)]
+
+
 # Django names a join table `<model table>_<field>` and cuts a name longer than the database
 # allows to its first characters and 4 hex digits of the name's md5 (truncate_name).
 @pytest.mark.parametrize("dialect, expected", [

@@ -78,6 +78,7 @@ class DjangoReader(PythonReader):
         super().__init__(path, text, dialect, with_positions=not state_only)
         self.state_only = state_only
         self.fresh = False  # runs only where the app is new: see _migration
+        self.replaces: tuple[str, ...] = ()  # a squashed migration's: the names it stands for
         parts = Path(path).resolve().parts
         self.app = parts[-3] if len(parts) >= 3 and parts[-2] == "migrations" else Path(path).parent.name
         self.models: dict[str, Model] = {}
@@ -168,7 +169,10 @@ class DjangoReader(PythonReader):
         # A squashed migration replays history that deployed databases already applied; an
         # initial one (`initial = True`, the app's first makemigrations) creates the app's
         # tables, or is faked (`migrate --fake-initial`) where they exist already.
-        squashed = bool(self.eval.value(attrs.get("replaces"), {})) if "replaces" in attrs else False
+        replaced = self.eval.value(attrs.get("replaces"), {}) if "replaces" in attrs else []
+        squashed = bool(replaced)
+        self.replaces = tuple(text_or_none(r[1]) or "" for r in replaced if isinstance(r, list) and len(r) == 2) \
+            if isinstance(replaced, list) else ()
         self.fresh = squashed or ("initial" in attrs and self.eval.value(attrs["initial"], {}) is True)
         self.ctx = Ctx(autocommit=atomic is False)
         deps = self.eval.value(attrs.get("dependencies"), {}) if "dependencies" in attrs else []
@@ -703,6 +707,7 @@ def state_before(path: str, dialect: str, max_bytes: int = 32 * 1000**2, includi
     except OSError:
         return {}
     models: dict[str, Model] = {}
+    present = {p.stem for p in siblings}
     chain = hashlib.blake2b(dialect.encode(), digest_size=16)
     for sibling in siblings:
         if natural_key(sibling.name) > natural_key(here.name) or (sibling.name == here.name and not including):
@@ -719,7 +724,10 @@ def state_before(path: str, dialect: str, max_bytes: int = 32 * 1000**2, includi
                 reader.models = {name: m.copy() for name, m in models.items()}
                 if is_django(text):
                     reader.read()
-                _STATES[key] = reader.models
+                # A squash beside the migrations it replaces is the same history told twice:
+                # the chain through them is the one the migrations after them depend on.
+                squash_of_present = any(name in present for name in reader.replaces)
+                _STATES[key] = models if squash_of_present else reader.models
             except (OSError, UnicodeDecodeError, cst.ParserSyntaxError, UnreadablePython, RecursionError):
                 _STATES[key] = models
         models = _STATES[key]
