@@ -241,7 +241,7 @@ class DjangoReader(PythonReader):
                     if f.db_default is not None:
                         defaults.append(column)
                     if f.has_constraint:
-                        references.add(self._referenced_table(model, f.references))
+                        references.add(self._referenced_table(model, f))
         keys += [model.columns(names) for names in sorted(model.together["unique"] or ())]
         # A foreign key locks the table it points at (SHARE ROW EXCLUSIVE) until the commit.
         self._emit("create_table", model.table, {"columns": columns, "keys": keys or [["id"]], "not_null": not_null,
@@ -254,7 +254,7 @@ class DjangoReader(PythonReader):
         """The join table Django makes with a ManyToManyField (none for a `through=` model)."""
         join = model.join_table(name, self.dialect)
         if join:
-            target = self._referenced_table(model, model.relations[name].references)
+            target = self._referenced_table(model, model.relations[name])
             self._emit("create_table", join, {"columns": {"id": ("bigserial", ())}, "keys": [["id"]],
                                               "not_null": ["id"], "defaults": [],
                                               "references": sorted({model.table, target} - {None})}, self.ctx, site)
@@ -311,7 +311,7 @@ class DjangoReader(PythonReader):
         }, self.ctx, site)
         if f.has_constraint:
             self._emit("add_constraint", model.table, {"type": "foreign_key", "columns": [column],
-                       "references": self._referenced_table(model, f.references), "on_new_column": True, "column_has_default": f.has_default},
+                       "references": self._referenced_table(model, f), "on_new_column": True, "column_has_default": f.has_default},
                        self.ctx, site)
         if f.unique:
             self._emit("add_constraint", model.table, {"type": "unique", "columns": [column]}, self.ctx, site)
@@ -379,7 +379,7 @@ class DjangoReader(PythonReader):
         if new.has_constraint and (not old.has_constraint or (old.references or "").lower() != (new.references or "").lower()):
             # Django adds the FOREIGN KEY and checks every row under its lock
             self._emit("add_constraint", table, {"type": "foreign_key", "columns": [column],
-                       "references": self._referenced_table(model, new.references)}, self.ctx, site)
+                       "references": self._referenced_table(model, new)}, self.ctx, site)
         if new.unique and not old.unique:
             self._emit("add_constraint", table, {"type": "unique", "columns": [column]}, self.ctx, site)
         elif new.db_index and not old.db_index and not new.unique:
@@ -401,11 +401,12 @@ class DjangoReader(PythonReader):
                 "reason": f"AlterField of the many-to-many {model.table}.{name}: {what}, so lintmig cannot "
                           f"tell what changes in its join table"}, self.ctx, site)
 
-    def _referenced_table(self, model: Model, reference: Optional[str]) -> Optional[str]:
+    def _referenced_table(self, model: Model, f: Field) -> Optional[str]:
         """The table a relation points at: "shop.Customer" is shop_customer unless this app's
-        models say otherwise; "self" is the model's own."""
+        models say otherwise; "self" is the model's own; settings.AUTH_USER_MODEL is named as such."""
+        reference = f.references
         if not reference:
-            return None
+            return f"the table {f.target_name} names" if f.target_name else None
         if reference == "self":
             return model.table
         app, _, name = reference.rpartition(".")

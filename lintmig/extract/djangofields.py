@@ -51,6 +51,8 @@ class Field:
     default_unknown: bool = False
     # GeneratedField: "stored" (db_persist=True) or "virtual"; the database computes every value.
     generated: Optional[str] = None
+    # A relation whose target is a name in code (settings.AUTH_USER_MODEL), not a model label.
+    target_name: Optional[str] = None
 
     @property
     def is_relation(self) -> bool:
@@ -110,13 +112,24 @@ def read_field(value: Any) -> Optional[Field]:
         unique=value.kwargs.get("unique") is True or kind == "OneToOneField",
         db_index=value.kwargs.get("db_index", kind == "ForeignKey") is True,
         primary_key=value.kwargs.get("primary_key") is True,
-        references=text_or_none(target),
+        references=text_or_none(target), target_name=_target_name(value) if text_or_none(target) is None else None,
         options={k: (text_or_none(v) or v) for k, v in value.kwargs.items()},
         null_unknown=value.kwargs["null"] not in (True, False) if "null" in value.kwargs else kind not in _DJANGO_FIELDS,
         default_callable=_per_row_callable(value),
         default_unknown=kind not in _DJANGO_FIELDS and value.kwargs.get("blank") is True
         and "default" not in value.kwargs and "db_default" not in value.kwargs,
     )
+
+
+def _target_name(value: Call) -> Optional[str]:
+    from .pytext import dotted
+
+    if value.name not in ("ForeignKey", "OneToOneField", "ManyToManyField"):
+        return None
+    positional = [a.value for a in value.node.args if a.keyword is None]
+    named = [a.value for a in value.node.args if a.keyword is not None and a.keyword.value == "to"]
+    node = named[0] if named else positional[0] if positional else None
+    return (dotted(node) or None) if node is not None else None
 
 
 def db_default_volatility(value: Any) -> tuple[str, Optional[str]]:
