@@ -287,6 +287,10 @@ ALEMBIC = [
      "ADD COLUMN ... NOT NULL"),
     ("op.add_column (server_default=sa.text('gen_random_uuid()'))",
      'op.add_column("t", sa.Column("x", sa.Uuid(), server_default=sa.text("gen_random_uuid()")))', "volatile default"),
+    ("op.add_column (sa.Computed(...))", 'op.add_column("t", sa.Column("x", sa.Integer(), sa.Computed("a * 2")))',
+     "ADD COLUMN ... GENERATED ALWAYS AS (...) STORED"),
+    ("op.add_column (server_default=sa.false())",
+     'op.add_column("t", sa.Column("x", sa.Boolean(), server_default=sa.false(), nullable=False))', "ADD COLUMN DEFAULT false"),
     ("op.drop_column", 'op.drop_column("t", "c")', "DROP COLUMN"),
     ("op.alter_column(type_=...)", 'op.alter_column("t", "a", type_=sa.BigInteger(), existing_type=sa.Integer())',
      "ALTER COLUMN TYPE"),
@@ -324,8 +328,20 @@ DJANGO = [
     ("AddField (NOT NULL, no default)", "migrations.AddField('order', 'x', models.IntegerField())", "ADD COLUMN NOT NULL"),
     ("AddField (default=uuid.uuid4)", "migrations.AddField('order', 'x', models.UUIDField(default=uuid.uuid4, null=True))",
      "one value for every row"),
+    ("AddField (auto_now=True)", "migrations.AddField('order', 'x', models.DateTimeField(auto_now=True))",
+     "ADD COLUMN DEFAULT now, fill, DROP DEFAULT"),
+    ("AddField (db_default=Now())", "migrations.AddField('order', 'x', models.DateTimeField(db_default=Now()))",
+     "ADD COLUMN DEFAULT STATEMENT_TIMESTAMP()"),
+    ("AddField (GeneratedField, db_persist=True)", "migrations.AddField('order', 'x', models.GeneratedField("
+     "expression=F('total') * 2, output_field=models.IntegerField(), db_persist=True))",
+     "ADD COLUMN ... GENERATED ALWAYS AS (...) STORED"),
     ("AddField (ForeignKey)", "migrations.AddField('order', 'c', models.ForeignKey(null=True, on_delete=models.CASCADE, "
      "to='shop.customer'))", "ADD COLUMN, ADD FOREIGN KEY, CREATE INDEX"),
+    ("AddField (ForeignKey, db_constraint=False)", "migrations.AddField('order', 'c', models.ForeignKey(null=True, "
+     "on_delete=models.CASCADE, to='shop.customer', db_constraint=False))", "ADD COLUMN, CREATE INDEX"),
+    ("CreateModel (ForeignKey to an existing table)", "migrations.CreateModel('Line', fields=[('id', "
+     "models.BigAutoField(primary_key=True)), ('order', models.ForeignKey(on_delete=models.CASCADE, to='shop.order'))])",
+     "CREATE TABLE ... REFERENCES"),
     ("RemoveField", "migrations.RemoveField('order', 'note')", "DROP COLUMN"),
     ("RenameField", "migrations.RenameField('order', 'note', 'memo')", "RENAME COLUMN"),
     ("AlterField (type)", "migrations.AlterField('order', 'total', models.BigIntegerField())", "ALTER COLUMN TYPE"),
