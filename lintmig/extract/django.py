@@ -621,11 +621,13 @@ class DjangoReader(PythonReader):
         """`apps.get_model("app", "Model")` -> the model's table."""
         if isinstance(node, cst.Call) and dotted(node.func).endswith("get_model"):
             args = [text_or_none(self.eval.value(a.value, {})) for a in node.args]
-            if len(args) == 2 and all(args):
-                return f"{args[0]}_{args[1].lower()}"
             if len(args) == 1 and args[0] and "." in args[0]:
-                app, model = args[0].split(".", 1)
-                return f"{app}_{model.lower()}"
+                args = args[0].split(".", 1)
+            if len(args) == 2 and all(args):
+                app, model = args[0], args[1].lower()
+                if app == self.app and model in self.models:  # its db_table, as the state has it
+                    return self.models[model].table
+                return f"{app}_{model}"
         return UNKNOWN
 
     def _table_of(self, chain: str, env: dict) -> Optional[str]:
