@@ -34,6 +34,9 @@ _NO_TABLE_CHANGE = frozenset({
 })
 
 
+_CURSOR = object()  # in a RunPython function: a name that runs SQL (a cursor, the schema editor)
+
+
 @dataclass(frozen=True)
 class Ctx:
     autocommit: bool = False
@@ -591,9 +594,21 @@ class DjangoReader(PythonReader):
         code = node.args[0].value if node.args else None
         if isinstance(code, cst.Name) and code.value in self.functions:
             fn = self.functions[code.value]
-            self._python_body(fn.body.body, {}, self.ctx)
+            params = [p.name.value for p in fn.params.params]
+            # (apps, schema_editor): SQL run through the schema editor or a cursor is read as SQL
+            env = {params[1]: _CURSOR} if len(params) >= 2 else {}
+            start = len(self.ops)
+            self._python_body(fn.body.body, env, self.ctx)
+            # A loop read once per string it goes through repeats what does not depend on it.
+            seen, kept = set(), []
+            for op in self.ops[start:]:
+                key = (op.kind, op.table, op.span, repr(sorted(op.args.items())))
+                if key not in seen:
+                    seen.add(key)
+                    kept.append(op)
+            self.ops[start:] = kept
 
-    # Inside a RunPython function: querysets.
+    # Inside a RunPython function: querysets, and SQL sent through a cursor.
 
     def _python_body(self, body, env: dict, ctx: Ctx) -> None:
         for stmt in body:
@@ -603,8 +618,10 @@ class DjangoReader(PythonReader):
                         name = small.targets[0].target.value
                         queryset = self._queryset_table(small.value, env)
                         env[name] = _Rows(queryset) if queryset is not None else self._model_ref(small.value, env)
+                        if env[name] is UNKNOWN:
+                            env[name] = self._local_value(small.value, env)
                     value = small.value if isinstance(small, (cst.Expr, cst.Assign)) else None
-                    if isinstance(value, cst.Call):
+                    if isinstance(value, cst.Call) and not self._cursor_sql(value, env, ctx):
                         self._queryset_call(value, env, ctx)
             elif isinstance(stmt, (cst.For, cst.While)):
                 table = self._queryset_table(stmt.iter, env) if isinstance(stmt, cst.For) else None
@@ -613,14 +630,71 @@ class DjangoReader(PythonReader):
                 if rows and _saves(stmt.body):
                     self._emit("update", table or None, {"bounds": None, "row_by_row": True},
                                Ctx(ctx.autocommit, True, True), self.span(stmt))
-                self._python_body(stmt.body.body, env, inner)
-            elif isinstance(stmt, (cst.If, cst.With, cst.Try)):
+                statements = self._sql_list(stmt) if not rows else None
+                if statements is not None:  # `for sql in SQL: schema_editor.execute(sql)`: each one, once
+                    for text in statements:
+                        self._python_body(stmt.body.body, {**env, stmt.target.value: text}, ctx)
+                else:
+                    self._python_body(stmt.body.body, env, inner)
+            elif isinstance(stmt, cst.With):
+                for item in stmt.items:  # `with connection.cursor() as cursor:`
+                    if item.asname is not None and isinstance(item.asname.name, cst.Name) \
+                            and self._is_cursor(item.item, env):
+                        env[item.asname.name.value] = _CURSOR
                 self._python_body(stmt.body.body, env, ctx)
+            elif isinstance(stmt, cst.If):  # every branch: lintmig cannot tell which one runs
+                self._python_body(stmt.body.body, env, ctx)
+                if stmt.orelse is not None:
+                    orelse = stmt.orelse
+                    self._python_body([orelse] if isinstance(orelse, cst.If) else orelse.body.body, env, ctx)
+            elif isinstance(stmt, cst.Try):
+                for block in (stmt.body, *(h.body for h in stmt.handlers), stmt.orelse and stmt.orelse.body,
+                              stmt.finalbody and stmt.finalbody.body):
+                    if block is not None:
+                        self._python_body(block.body, env, ctx)
+
+    def _sql_list(self, loop: cst.For) -> Optional[list]:
+        """The strings a `for name in [...]` loop goes through, when they are all known."""
+        if not isinstance(loop, cst.For) or not isinstance(loop.target, cst.Name):
+            return None
+        items = self.eval.value(loop.iter, self.consts)
+        if isinstance(items, list) and items and all(isinstance(i, Text) for i in items):
+            return items
+        return None
+
+    def _is_cursor(self, node: cst.BaseExpression, env: dict) -> bool:
+        """`connection.cursor()`, `schema_editor.connection.cursor()`, or a name holding one."""
+        if isinstance(node, cst.Call):
+            return dotted(node.func).rsplit(".", 1)[-1] == "cursor"
+        return isinstance(node, cst.Name) and env.get(node.value) is _CURSOR
+
+    def _local_value(self, node: cst.BaseExpression, env: dict) -> Any:
+        if self._is_cursor(node, env):
+            return _CURSOR
+        value = self.eval.value(node, {**self.consts, **{k: v for k, v in env.items() if isinstance(v, Text)}})
+        return value if isinstance(value, Text) else UNKNOWN
+
+    def _cursor_sql(self, call: cst.Call, env: dict, ctx: Ctx) -> bool:
+        """`cursor.execute(sql)` or `schema_editor.execute(sql)`: the SQL read as SQL, one
+        query string each. True when the call was one."""
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "execute") or not call.args:
+            return False
+        if not self._is_cursor(func.value, env):
+            return False
+        sql = self._local_value(call.args[0].value, env)
+        if isinstance(sql, Text):
+            self._sql(sql, ctx, self.span(call))
+        else:
+            self._emit("unanalyzable", None, {"reason": "SQL run through a cursor that lintmig cannot resolve"},
+                       ctx, self.span(call))
+        return True
 
     def _model_ref(self, node: cst.BaseExpression, env: dict) -> Any:
         """`apps.get_model("app", "Model")` -> the model's table."""
         if isinstance(node, cst.Call) and dotted(node.func).endswith("get_model"):
-            args = [text_or_none(self.eval.value(a.value, {})) for a in node.args]
+            known = {**self.consts, **{k: v for k, v in env.items() if isinstance(v, Text)}}
+            args = [text_or_none(self.eval.value(a.value, known)) for a in node.args]
             if len(args) == 1 and args[0] and "." in args[0]:
                 args = args[0].split(".", 1)
             if len(args) == 2 and all(args):

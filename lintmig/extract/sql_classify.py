@@ -327,6 +327,10 @@ def _create(w: Words, dialect: str) -> Optional[list[RawOp]]:
         return [("create_trigger", w.name(), {})]
     if w.peek() in ("POLICY", "RULE"):
         return on_table(w, "CREATE")
+    if w.accept("MATERIALIZED", "VIEW"):  # a form the parser does not take (WITH NO DATA, ...)
+        if_not_exists = w.accept("IF", "NOT", "EXISTS")
+        view = w.name()
+        return [("create_table", view, {"if_not_exists": if_not_exists, "as_select": True})] if view else None
     temporary = w.accept("TEMPORARY") or w.accept("TEMP")
     w.accept("UNLOGGED") or w.accept("VIRTUAL")
     if w.accept("TABLE"):  # a definition the parser does not take (PostgreSQL 18 syntax and the like)

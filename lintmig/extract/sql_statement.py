@@ -124,6 +124,12 @@ def _create(node: exp.Create, dialect: str) -> list[RawOp]:
     kind = (node.args.get("kind") or "").upper()
     if kind == "INDEX":
         return [_create_index(node, dialect)]
+    props = node.args.get("properties")
+    if kind == "VIEW" and props and props.find(exp.MaterializedProperty):
+        # a relation of its own, filled from its query: new to the running release, as a copy is
+        return [("create_table", table_name(node.this), {"if_not_exists": bool(node.args.get("exists")),
+                                                         "as_select": True,
+                                                         "sources": source_tables(node.args.get("expression"))})]
     if kind != "TABLE":
         if kind == "TRIGGER":
             props = node.args.get("properties")
@@ -156,7 +162,6 @@ def _create(node: exp.Create, dialect: str) -> list[RawOp]:
                     if isinstance(key, exp.PrimaryKey):
                         not_null.update(cols)
     query = node.args.get("expression")
-    props = node.args.get("properties")
     temporary = bool(props and props.find(exp.TemporaryProperty))
     partitioned = bool(props and props.find(exp.PartitionedByProperty))
     references = sorted({table_name(ref.this.this if isinstance(ref.this, exp.Schema) else ref.this)
