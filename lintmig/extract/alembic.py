@@ -43,7 +43,6 @@ _TABLE_PARAMS = {"table_name", "source_table", "old_table_name"}
 _NO_DDL = {"f", "get_bind", "get_context", "inline_literal", "implementation_for", "register_operation",
            "batch_alter_table", "create_table_comment", "drop_table_comment"}
 _EXECUTE = {"execute", "exec_driver_sql"}
-_DIALECTS = {"postgresql": "postgres", "postgres": "postgres", "sqlite": "sqlite", "mysql": "mysql", "mariadb": "mysql"}
 
 
 @dataclass(frozen=True)
@@ -285,7 +284,7 @@ class AlembicReader(PythonReader):
         self.ops.insert(first, op)
 
     def _if(self, stmt: cst.If, ctx: Ctx) -> None:
-        verdict = self._dialect_test(stmt.test, ctx)
+        verdict = self.dialect_test(stmt.test, ctx.env)
         if verdict is not False:
             self._walk(stmt.body.body, ctx)
         orelse = stmt.orelse
@@ -294,39 +293,6 @@ class AlembicReader(PythonReader):
                 self._if(orelse, ctx)
             else:
                 self._walk(orelse.body.body, ctx)
-
-    def _dialect_test(self, test: cst.BaseExpression, ctx: Ctx) -> Optional[bool]:
-        """True/False when the test compares the dialect name with a literal; None otherwise."""
-        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-            inner = self._dialect_test(test.expression, ctx)
-            return None if inner is None else not inner
-        if isinstance(test, cst.Name):
-            value = ctx.env.get(test.value)
-            return value if isinstance(value, bool) else None
-        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
-            comp = test.comparisons[0]
-            subject, literal = dotted(test.left), text_or_none(self.eval.value(comp.comparator, ctx.env))
-            if literal is None:
-                return None
-            if subject.endswith((".dialect.name", ".name")) or subject.endswith("dialect"):
-                target = _DIALECTS.get(literal.lower())
-                if target is None:
-                    return None
-                same = target == self.dialect
-                if isinstance(comp.operator, cst.Equal):
-                    return same
-                if isinstance(comp.operator, cst.NotEqual):
-                    return not same
-                if isinstance(comp.operator, cst.In):
-                    return None
-        if isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute) and test.func.attr.value == "startswith":
-            subject = dotted(test.func.value.args[0].value) if isinstance(test.func.value, cst.Call) and test.func.value.args else dotted(test.func.value)
-            literal = text_or_none(self.eval.value(test.args[0].value, ctx.env)) if test.args else None
-            if "url" in subject and literal:
-                prefix = literal.split("+")[0].split(":")[0].lower()
-                target = _DIALECTS.get(prefix)
-                return None if target is None else target == self.dialect
-        return None
 
     def _for(self, stmt: cst.For, ctx: Ctx) -> None:
         values = self.eval.value(stmt.iter, ctx.env)

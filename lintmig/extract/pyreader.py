@@ -8,8 +8,12 @@ import libcst as cst
 
 from ..model import DDL_KINDS, Comment, Operation, Span, Txn
 from .pypos import positions
-from .pytext import Evaluator, Text, text_or_none
+from .pytext import Evaluator, Text, dotted, text_or_none
 from .sql import read_sql
+
+
+# The names a migration's code compares the database in use with, and the dialect each means.
+_DIALECTS = {"postgresql": "postgres", "postgres": "postgres", "sqlite": "sqlite", "mysql": "mysql", "mariadb": "mysql"}
 
 
 class UnreadablePython(ValueError):
@@ -186,6 +190,40 @@ class PythonReader:
                     done.deliberate_no_txn = True
             self._begins += 1
             self.txn = Txn("after_commit", str(self._begins))
+
+    def dialect_test(self, test: cst.BaseExpression, env: dict) -> Optional[bool]:
+        """True/False when the test compares the database in use with a literal (Alembic's
+        `bind.dialect.name`, a URL's scheme, Django's `connection.vendor`); None otherwise."""
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            inner = self.dialect_test(test.expression, env)
+            return None if inner is None else not inner
+        if isinstance(test, cst.Name):
+            value = env.get(test.value)
+            return value if isinstance(value, bool) else None
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+            comp = test.comparisons[0]
+            subject, literal = dotted(test.left), text_or_none(self.eval.value(comp.comparator, env))
+            if literal is None:
+                return None
+            if subject.endswith((".dialect.name", ".name", ".vendor")) or subject.endswith("dialect"):
+                target = _DIALECTS.get(literal.lower())
+                if target is None:
+                    return None
+                same = target == self.dialect
+                if isinstance(comp.operator, cst.Equal):
+                    return same
+                if isinstance(comp.operator, cst.NotEqual):
+                    return not same
+                if isinstance(comp.operator, cst.In):
+                    return None
+        if isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute) and test.func.attr.value == "startswith":
+            subject = dotted(test.func.value.args[0].value) if isinstance(test.func.value, cst.Call) and test.func.value.args else dotted(test.func.value)
+            literal = text_or_none(self.eval.value(test.args[0].value, env)) if test.args else None
+            if "url" in subject and literal:
+                prefix = literal.split("+")[0].split(":")[0].lower()
+                target = _DIALECTS.get(prefix)
+                return None if target is None else target == self.dialect
+        return None
 
     def _sql(self, text: Text, ctx, site: Span, one_query: bool = True) -> None:
         """SQL held in a string. `one_query`: sent as one query string (PostgreSQL then runs
