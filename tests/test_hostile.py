@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import as_ci, feature_branch, git
+from conftest import as_ci, feature_branch, git, make_config
 from lintmig.cli import main
 
 UNSAFE = "CREATE INDEX ix_orders_a ON orders (a);\n"
@@ -472,3 +472,29 @@ def test_the_results_cache_keeps_only_the_most_recently_used_runs(tmp_path):
     kept = {p.stem for p in cache.folder.glob("*.json")}
     assert len(kept) == ResultCache.KEEP and first[0] in kept and set(later) <= kept
     assert not set(first[1:9]) & kept  # the least recently used went first
+
+
+NESTED_LISTS = 'L = [' + ", ".join(f'"t{i}"' for i in range(60)) + ']\n'
+
+
+@pytest.mark.parametrize("host", ["alembic", "django"])
+def test_nested_loops_over_long_lists_are_not_read_once_per_combination(tmp_path, host):
+    # 60 x 60 x 60 = 216,000 passes of the innermost body if every loop were unrolled; a
+    # hostile file makes that millions. Past the budget a loop is read once, its name unknown.
+    from lintmig.extract import extract_file
+
+    loops = "    for a in L:\n        for b in L:\n            for c in L:\n                {call}\n"
+    if host == "alembic":
+        path = tmp_path / "versions" / "r1_loops.py"
+        text = ('"""loops\n\nRevision ID: r1\n"""\nfrom alembic import op\nimport sqlalchemy as sa\n\nrevision = "r1"\n'
+                'down_revision = None\n' + NESTED_LISTS + "\n\ndef upgrade():\n"
+                + loops.format(call='op.add_column(a + b + c, sa.Column("x", sa.Integer()))'))
+    else:
+        path = tmp_path / "shop" / "migrations" / "0001_loops.py"
+        text = ("from django.db import migrations\n" + NESTED_LISTS + "\n\ndef fill(apps, schema_editor):\n"
+                + loops.format(call='schema_editor.execute("UPDATE " + a + b + c + " SET x = 1")') +
+                "\n\nclass Migration(migrations.Migration):\n    operations = [migrations.RunPython(fill)]\n")
+    path.parent.mkdir(parents=True)
+    path.write_text(text)
+    migration = extract_file(str(path), path.read_bytes(), make_config())
+    assert 60 <= len(migration.operations) <= 20_000  # each list value seen, no blow-up

@@ -297,7 +297,7 @@ class AlembicReader(PythonReader):
     def _for(self, stmt: cst.For, ctx: Ctx) -> None:
         values = self.eval.value(stmt.iter, ctx.env)
         target = stmt.target.value if isinstance(stmt.target, cst.Name) else None
-        if isinstance(values, list) and target and all(v is not UNKNOWN for v in values):
+        if isinstance(values, list) and target and all(v is not UNKNOWN for v in values) and self.unroll(values):
             for value in values:  # a loop over a literal list: one pass per value
                 env = dict(ctx.env)
                 env[target] = value

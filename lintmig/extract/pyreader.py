@@ -23,6 +23,7 @@ class UnreadablePython(ValueError):
 
 
 MAX_DEPTH = 200  # brackets, as CPython's own parser allows
+UNROLL_BUDGET = 10_000  # loop body passes per file; past it a loop is read once, its variable unknown
 MAX_CHAIN = 1000  # operators in one expression without a separator: `a + a + ...`, `not not ...`
 _CHAIN_WORDS = {"not", "lambda", "if", "else", "await", "and", "or", "in", "is", "for", "yield"}
 
@@ -135,6 +136,9 @@ class PythonReader:
             self._positions, self.comments, rest = positions(self.module, body)
             self.comments.extend(python_comments(text, rest))
         self.eval = Evaluator(_start_of(self._positions))  # not self.pos: no cycle to leave to the collector
+        # Loop bodies read once per value of a literal list, in all: nested loops over long
+        # lists (a hostile file's 200 x 200 x 200) would otherwise be read millions of times.
+        self.unroll_budget = UNROLL_BUDGET
         self.ops: list[Operation] = []
         self._strings = 0
         self._begins = 0
@@ -190,6 +194,13 @@ class PythonReader:
                     done.deliberate_no_txn = True
             self._begins += 1
             self.txn = Txn("after_commit", str(self._begins))
+
+    def unroll(self, values: list) -> bool:
+        """Whether a loop over these values may be read once per value (within the budget)."""
+        if len(values) > self.unroll_budget:
+            return False
+        self.unroll_budget -= len(values)
+        return True
 
     def dialect_test(self, test: cst.BaseExpression, env: dict) -> Optional[bool]:
         """True/False when the test compares the database in use with a literal (Alembic's
