@@ -498,3 +498,18 @@ def test_nested_loops_over_long_lists_are_not_read_once_per_combination(tmp_path
     path.write_text(text)
     migration = extract_file(str(path), path.read_bytes(), make_config())
     assert 60 <= len(migration.operations) <= 20_000  # each list value seen, no blow-up
+
+
+def test_a_helper_called_thousands_of_times_is_read_within_a_budget_and_the_rest_is_said(tmp_path):
+    from lintmig.extract import extract_file
+
+    body = "\n".join(f"    op.add_column('t{i}', sa.Column('x', sa.Integer()))" for i in range(200))
+    calls = "\n".join("    helper()" for _ in range(500))  # 100,000 operations if each call were read
+    path = tmp_path / "versions" / "r1_helper.py"
+    path.parent.mkdir(parents=True)
+    path.write_text('"""helper\n\nRevision ID: r1\n"""\nfrom alembic import op\nimport sqlalchemy as sa\n\n'
+                    f'revision = "r1"\ndown_revision = None\n\n\ndef upgrade():\n{calls}\n\n\ndef helper():\n{body}\n')
+    ops = extract_file(str(path), path.read_bytes(), make_config()).operations
+    assert 200 <= len(ops) <= 20_000
+    unread = [op for op in ops if op.kind == "unanalyzable"]
+    assert unread and "helper() here is not read" in unread[0].args["reason"]

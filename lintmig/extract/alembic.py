@@ -297,7 +297,8 @@ class AlembicReader(PythonReader):
     def _for(self, stmt: cst.For, ctx: Ctx) -> None:
         values = self.eval.value(stmt.iter, ctx.env)
         target = stmt.target.value if isinstance(stmt.target, cst.Name) else None
-        if isinstance(values, list) and target and all(v is not UNKNOWN for v in values) and self.unroll(values):
+        if isinstance(values, list) and target and all(v is not UNKNOWN for v in values) \
+                and self.spend(stmt.body.body, len(values)):
             for value in values:  # a loop over a literal list: one pass per value
                 env = dict(ctx.env)
                 env[target] = value
@@ -330,7 +331,11 @@ class AlembicReader(PythonReader):
         if helper in ("backfill", "create_index_concurrently"):  # each runs in an autocommit block of its own
             self._autocommit(ctx, lambda inner: safe_call(self, helper, f"lintmig.alembic.{helper}", call, inner, site))
         elif not head and name in self.functions and ctx.depth < 4 and name not in ("upgrade", "downgrade"):
-            self._helper(self.functions[name], call, ctx, site)
+            if self.spend(self.functions[name].body.body):
+                self._helper(self.functions[name], call, ctx, site)
+            else:
+                self._emit("unanalyzable", None, {"reason": f"the file calls its helpers more than lintmig reads "
+                                                            f"({name}() here is not read)"}, ctx, site)
         elif head in self.op_names and method in SIGNATURES:
             self._op_call(method, call, ctx, site, table=None)
         elif ctx.batch_alias and head == ctx.batch_alias and method in SIGNATURES:

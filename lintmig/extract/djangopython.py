@@ -96,7 +96,8 @@ class RunPythonReading:
         if not isinstance(loop, cst.For) or not isinstance(loop.target, cst.Name):
             return None
         items = self.eval.value(loop.iter, self.consts)
-        if isinstance(items, list) and items and all(isinstance(i, Text) for i in items) and self.unroll(items):
+        if isinstance(items, list) and items and all(isinstance(i, Text) for i in items) \
+                and self.spend(loop.body.body, len(items)):
             return items
         return None
 

@@ -16,6 +16,20 @@ from .sql import read_sql
 _DIALECTS = {"postgresql": "postgres", "postgres": "postgres", "sqlite": "sqlite", "mysql": "mysql", "mariadb": "mysql"}
 
 
+_BLOCKS = (cst.BaseStatement, cst.BaseSuite, cst.ExceptHandler, cst.Else, cst.Finally)
+
+
+def _statement_count(body: Any) -> int:
+    """Statements in a body, nested ones included."""
+    count, stack = 0, list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.BaseStatement):
+            count += 1
+        stack.extend(child for child in node.children if isinstance(child, _BLOCKS))
+    return max(count, 1)
+
+
 class UnreadablePython(ValueError):
     def __init__(self, message: str, line: int = 1):
         super().__init__(message)
@@ -23,7 +37,7 @@ class UnreadablePython(ValueError):
 
 
 MAX_DEPTH = 200  # brackets, as CPython's own parser allows
-UNROLL_BUDGET = 10_000  # loop body passes per file; past it a loop is read once, its variable unknown
+WALK_BUDGET = 10_000  # statements read again per file (loop passes, helper calls); see spend()
 MAX_CHAIN = 1000  # operators in one expression without a separator: `a + a + ...`, `not not ...`
 _CHAIN_WORDS = {"not", "lambda", "if", "else", "await", "and", "or", "in", "is", "for", "yield"}
 
@@ -136,9 +150,11 @@ class PythonReader:
             self._positions, self.comments, rest = positions(self.module, body)
             self.comments.extend(python_comments(text, rest))
         self.eval = Evaluator(_start_of(self._positions))  # not self.pos: no cycle to leave to the collector
-        # Loop bodies read once per value of a literal list, in all: nested loops over long
-        # lists (a hostile file's 200 x 200 x 200) would otherwise be read millions of times.
-        self.unroll_budget = UNROLL_BUDGET
+        # Statements read again, in all: a loop body once per value of a literal list, a
+        # helper's body at each call. Nested loops over long lists (a hostile file's 200 x 200
+        # x 200) or a helper called thousands of times would otherwise be read millions of times.
+        self.walk_budget = WALK_BUDGET
+        self._sizes: dict[int, int] = {}
         self.ops: list[Operation] = []
         self._strings = 0
         self._begins = 0
@@ -195,11 +211,17 @@ class PythonReader:
             self._begins += 1
             self.txn = Txn("after_commit", str(self._begins))
 
-    def unroll(self, values: list) -> bool:
-        """Whether a loop over these values may be read once per value (within the budget)."""
-        if len(values) > self.unroll_budget:
+    def spend(self, body: Any, times: int = 1) -> bool:
+        """Whether `body` (a sequence of statements) may be read `times` times more within the
+        file's budget, which it then spends. Past the budget a loop is read once with its
+        variable unknown and a helper call is unanalyzable."""
+        size = self._sizes.get(id(body))
+        if size is None:
+            size = self._sizes[id(body)] = _statement_count(body)
+        cost = size * times
+        if cost > self.walk_budget:
             return False
-        self.unroll_budget -= len(values)
+        self.walk_budget -= cost
         return True
 
     def dialect_test(self, test: cst.BaseExpression, env: dict) -> Optional[bool]:
