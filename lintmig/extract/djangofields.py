@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from .pytext import Call, Text, text_or_none
+from .pytext import Call, Text, dotted, text_or_none
 
 _TYPES = {
     "CharField": "varchar", "TextField": "text", "SlugField": "varchar", "EmailField": "varchar",
@@ -122,8 +122,6 @@ def read_field(value: Any) -> Optional[Field]:
 
 
 def _target_name(value: Call) -> Optional[str]:
-    from .pytext import dotted
-
     if value.name not in ("ForeignKey", "OneToOneField", "ManyToManyField"):
         return None
     positional = [a.value for a in value.node.args if a.keyword is None]
@@ -154,8 +152,6 @@ _PER_ROW = ("uuid1", "uuid4", "token_hex", "token_urlsafe", "token_bytes", "rand
 
 
 def _per_row_callable(value: Call) -> Optional[str]:
-    from .pytext import dotted
-
     for arg in value.node.args:
         if arg.keyword is not None and arg.keyword.value == "default":
             name = dotted(arg.value)

@@ -110,8 +110,12 @@ class RunPythonReading:
     def _local_value(self, node: cst.BaseExpression, env: dict) -> Any:
         if self._is_cursor(node, env):
             return _CURSOR
-        value = self.eval.value(node, {**self.consts, **{k: v for k, v in env.items() if isinstance(v, Text)}})
+        value = self.eval.value(node, self._known(env))
         return value if isinstance(value, Text) else UNKNOWN
+
+    def _known(self, env: dict) -> dict:
+        """The names whose values the evaluator can use: module constants, local strings."""
+        return {**self.consts, **{k: v for k, v in env.items() if isinstance(v, Text)}}
 
     def _cursor_sql(self, call: cst.Call, env: dict, ctx: Ctx) -> bool:
         """`cursor.execute(sql)` or `schema_editor.execute(sql)`: the SQL read as SQL, one
@@ -132,8 +136,7 @@ class RunPythonReading:
     def _model_ref(self, node: cst.BaseExpression, env: dict) -> Any:
         """`apps.get_model("app", "Model")` -> the model's table."""
         if isinstance(node, cst.Call) and dotted(node.func).endswith("get_model"):
-            known = {**self.consts, **{k: v for k, v in env.items() if isinstance(v, Text)}}
-            args = [text_or_none(self.eval.value(a.value, known)) for a in node.args]
+            args = [text_or_none(self.eval.value(a.value, self._known(env))) for a in node.args]
             if len(args) == 1 and args[0] and "." in args[0]:
                 args = args[0].split(".", 1)
             if len(args) == 2 and all(args):
